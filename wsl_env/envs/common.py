@@ -1,0 +1,113 @@
+"""Pieces shared by the single and the vectorised token-level env: model sharing, spaces and observations."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from gymnasium import spaces
+
+from wsl_env.models import load_model
+from wsl_env.prompt import render_prompt
+from wsl_env.task import Task
+
+ACTION_MODES: tuple[str, ...] = ("topk", "vocab")
+DEFAULT_MAX_NEW_TOKENS = 128
+DEFAULT_MAX_PROMPT_TOKENS = 512
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_model(name: str, adapter: str | None, dtype: str | None) -> tuple[Any, Any]:
+    # Envs in one process share one read-only copy of the weights instead of loading one each.
+    return load_model(name, adapter=adapter, dtype=dtype)
+
+
+def get_model(model: Any, adapter: Any, dtype: Any) -> tuple[Any, Any]:
+    """``model`` is a name or path (loaded once per process), or a ready ``(model, tokenizer)`` pair."""
+    if isinstance(model, tuple) and len(model) == 2:
+        if adapter is not None:
+            raise ValueError("pass adapter= only with a model name or path, not with a loaded (model, tokenizer)")
+        return model
+    if not isinstance(model, str):
+        raise TypeError(f"model must be a name, a path or a (model, tokenizer) pair, got {type(model).__name__}")
+    return _shared_model(model, None if adapter is None else str(adapter), None if dtype is None else str(dtype))
+
+
+@dataclass(frozen=True)
+class TokenSpaces:
+    """The spaces and sizes of a token-level env, derived from the model and the arguments."""
+
+    vocab_size: int
+    k: int
+    action_mode: str
+    max_prompt_tokens: int
+    max_new_tokens: int
+
+    def __post_init__(self) -> None:
+        if self.action_mode not in ACTION_MODES:
+            raise ValueError(f"action_mode must be one of {list(ACTION_MODES)}, got {self.action_mode!r}")
+        if self.action_mode == "topk" and not 1 <= self.k <= self.vocab_size:
+            raise ValueError(f"k must be in [1, {self.vocab_size}], got {self.k}")
+        if self.max_new_tokens < 1 or self.max_prompt_tokens < 1:
+            raise ValueError("max_new_tokens and max_prompt_tokens must be >= 1")
+
+    @property
+    def length(self) -> int:
+        return self.max_prompt_tokens + self.max_new_tokens
+
+    def observation_space(self) -> spaces.Dict:
+        items: dict[str, spaces.Space[Any]] = {
+            "input_ids": spaces.Box(0, self.vocab_size - 1, shape=(self.length,), dtype=np.int64),
+            "attention_mask": spaces.Box(0, 1, shape=(self.length,), dtype=np.int64),
+        }
+        if self.action_mode == "topk":
+            items["candidates"] = spaces.Box(0, self.vocab_size - 1, shape=(self.k,), dtype=np.int64)
+        return spaces.Dict(items)
+
+    def action_space(self) -> spaces.Discrete:
+        return spaces.Discrete(self.k if self.action_mode == "topk" else self.vocab_size)
+
+
+def vocab_size_of(model: Any) -> int:
+    """The model's output vocabulary, from its embedding matrix (never guessed from the model's name)."""
+    return int(model.get_output_embeddings().weight.shape[0])
+
+
+def eos_ids_of(model: Any, tokenizer: Any) -> frozenset[int]:
+    """Every token id that ends a turn: the tokenizer's EOS plus the generation config's EOS id(s)."""
+    ids = {tokenizer.eos_token_id}
+    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    ids.update(configured if isinstance(configured, list) else [configured])
+    return frozenset(i for i in ids if i is not None)
+
+
+def encode_prompt(tokenizer: Any, task: Task, max_prompt_tokens: int) -> list[int]:
+    """Token ids of the task's chat prompt, rejecting prompts longer than the observation allows."""
+    ids = tokenizer(render_prompt(tokenizer, task), add_special_tokens=False)["input_ids"]
+    if len(ids) > max_prompt_tokens:
+        raise ValueError(
+            f"task {task.id!r}: the prompt has {len(ids)} tokens, more than max_prompt_tokens={max_prompt_tokens}"
+        )
+    return list(ids)
+
+
+def candidates_and_logprobs(logits: torch.Tensor, k: int) -> tuple[np.ndarray, torch.Tensor]:
+    """Top-k token ids (most likely first, so index 0 is greedy) and the log-probabilities, row-wise."""
+    logprobs = torch.log_softmax(logits, dim=-1)
+    top = torch.topk(logits, k, dim=-1).indices
+    return top.cpu().numpy().astype(np.int64), logprobs
+
+
+def fill_observation(
+    ids: np.ndarray, mask: np.ndarray, prompt: list[int], generated: list[int], pad_id: int
+) -> None:
+    """Write prompt plus generated ids (right-padded) and the attention mask into fixed-size buffers."""
+    ids.fill(pad_id)
+    mask.fill(0)
+    n = len(prompt) + len(generated)
+    ids[: len(prompt)] = prompt
+    ids[len(prompt) : n] = generated
+    mask[:n] = 1

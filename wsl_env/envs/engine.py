@@ -1,0 +1,138 @@
+"""A batched decoding engine over one shared KV cache, where each row can start a new prompt at any step.
+
+The token-level environments feed one token per row per step. Recomputing the prefix each step would cost
+O(length) forwards, so the engine keeps the model's KV cache and only ever runs the new token. Rows are
+independent episodes: when one row resets, its new prompt is prefilled on its own and written into that row's
+slots of the shared cache, right-aligned with the other rows, with its earlier slots masked out. Because rotary
+position embeddings are applied to keys before they are cached, a row's slot index does not have to match its
+token position: each row carries its own position counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+
+class RolloutEngine:
+    """Incremental decoding for ``num_rows`` independent sequences sharing one KV cache.
+
+    Args:
+        model: a causal LM (``LlamaForCausalLM`` or a PEFT model around one) in eval mode.
+        num_rows: the batch size.
+        pad_token_id: the id fed to padding slots (masked out, so any valid id works).
+        max_len: the most tokens a row's sequence can hold (prompt plus generated); older slots are dropped.
+    """
+
+    def __init__(self, model: Any, num_rows: int, pad_token_id: int, max_len: int) -> None:
+        if num_rows < 1:
+            raise ValueError(f"num_rows must be >= 1, got {num_rows}")
+        self.model = model
+        self.num_rows = num_rows
+        self.pad_token_id = pad_token_id
+        self.max_len = max_len
+        self.device = next(model.parameters()).device
+        self.cache: Any = None
+        self.mask = torch.zeros(num_rows, 0, dtype=torch.long, device=self.device)
+        self.positions = torch.zeros(num_rows, dtype=torch.long, device=self.device)
+        self.forward_tokens = 0  # tokens run through the model, counting padding: the work actually done
+
+    @torch.inference_mode()
+    def _forward(self, input_ids: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor, cache: Any) -> Any:
+        self.forward_tokens += input_ids.numel()
+        return self.model(
+            input_ids=input_ids, attention_mask=mask, position_ids=positions, cache=cache, use_cache=True
+        )
+
+    def _prefill(self, prompts: Sequence[Sequence[int]]) -> tuple[Any, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Left-padded batched prefill of ``prompts`` alone; returns (cache, mask, next positions, last logits)."""
+        from transformers import DynamicCache
+
+        if any(len(p) == 0 for p in prompts):
+            raise ValueError("every prompt needs at least one token")
+        width = max(len(p) for p in prompts)
+        ids = torch.full((len(prompts), width), self.pad_token_id, dtype=torch.long, device=self.device)
+        mask = torch.zeros((len(prompts), width), dtype=torch.long, device=self.device)
+        for i, prompt in enumerate(prompts):
+            ids[i, width - len(prompt) :] = torch.as_tensor(list(prompt), dtype=torch.long)
+            mask[i, width - len(prompt) :] = 1
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        cache = DynamicCache()
+        out = self._forward(ids, mask, positions, cache)
+        return out.cache, mask, mask.sum(-1), out.logits[:, -1, :].float()
+
+    @torch.inference_mode()
+    def reset_rows(self, rows: Sequence[int], prompts: Sequence[Sequence[int]]) -> torch.Tensor:
+        """Start new sequences in ``rows``; returns the next-token logits for those rows, shape ``[len(rows), V]``."""
+        rows = list(rows)
+        if len(rows) != len(prompts):
+            raise ValueError(f"{len(rows)} rows but {len(prompts)} prompts")
+        if len(set(rows)) != len(rows) or any(not 0 <= r < self.num_rows for r in rows):
+            raise ValueError(f"rows must be distinct and in [0, {self.num_rows}), got {rows}")
+        too_long = [len(p) for p in prompts if len(p) > self.max_len]
+        if too_long:
+            raise ValueError(f"a prompt of {too_long[0]} tokens exceeds the engine's max_len {self.max_len}")
+        cache, mask, positions, logits = self._prefill(prompts)
+        if sorted(rows) == list(range(self.num_rows)):
+            order = torch.as_tensor([rows.index(r) for r in range(self.num_rows)], device=self.device)
+            self.cache = cache
+            if rows != list(range(self.num_rows)):
+                for layer in self.cache.layers:
+                    layer.keys, layer.values = layer.keys[order], layer.values[order]
+            self.mask, self.positions = mask[order], positions[order]
+            return logits
+        self._insert(rows, cache, mask, positions)
+        return logits
+
+    def _insert(self, rows: list[int], cache: Any, mask: torch.Tensor, positions: torch.Tensor) -> None:
+        """Write freshly prefilled rows into the shared cache, right-aligned with the other rows."""
+        if self.cache is None:
+            raise RuntimeError("reset every row once before resetting some of them")
+        width = mask.shape[1]
+        current = self.mask.shape[1]
+        if width > current:  # grow the shared cache on the left with masked-out slots
+            grow = width - current
+            for layer in self.cache.layers:
+                pad = layer.keys.new_zeros(layer.keys.shape[:2] + (grow,) + layer.keys.shape[3:])
+                layer.keys = torch.cat([pad, layer.keys], dim=2)
+                layer.values = torch.cat([pad.clone(), layer.values], dim=2)
+            self.mask = torch.cat([self.mask.new_zeros(self.num_rows, grow), self.mask], dim=1)
+            current = width
+        index = torch.as_tensor(rows, device=self.device)
+        for shared, fresh in zip(self.cache.layers, cache.layers, strict=True):
+            shared.keys[index] = 0
+            shared.values[index] = 0
+            shared.keys[index, :, current - width :] = fresh.keys
+            shared.values[index, :, current - width :] = fresh.values
+        self.mask[index] = 0
+        self.mask[index, current - width :] = mask
+        self.positions[index] = positions
+
+    @torch.inference_mode()
+    def step(self, tokens: Sequence[int] | torch.Tensor) -> torch.Tensor:
+        """Append one token to every row; returns next-token logits ``[num_rows, V]`` (float32)."""
+        if self.cache is None:
+            raise RuntimeError("reset_rows must be called before step")
+        ids = torch.as_tensor(tokens, dtype=torch.long, device=self.device).reshape(self.num_rows, 1)
+        self.mask = torch.cat([self.mask, self.mask.new_ones(self.num_rows, 1)], dim=1)
+        out = self._forward(ids, self.mask, self.positions.unsqueeze(1), self.cache)
+        self.cache = out.cache
+        self.positions = self.positions + 1
+        self._trim()
+        return out.logits[:, -1, :].float()
+
+    def _trim(self) -> None:
+        """Drop the oldest slots once the cache is longer than any live row can be."""
+        extra = self.mask.shape[1] - self.max_len
+        if extra <= 0:
+            return
+        for layer in self.cache.layers:
+            layer.keys = layer.keys[:, :, extra:]
+            layer.values = layer.values[:, :, extra:]
+        self.mask = self.mask[:, extra:]
+
+    def replay(self, sequences: Sequence[Sequence[int]]) -> torch.Tensor:
+        """Rebuild the cache from full token sequences (e.g. after unpickling); returns next-token logits."""
+        return self.reset_rows(range(self.num_rows), sequences)

@@ -1,0 +1,92 @@
+"""Where an environment's tasks come from: a split name, a JSONL path, a list of tasks, or the generator."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from wsl_env.task import Task, TaskLike, as_task, load_tasks
+
+SPLITS: tuple[str, ...] = ("train", "val", "test")
+GENERATED = "generated"
+DATA_ENV = "WSL_DATA_DIR"
+
+
+class TaskSource(Protocol):
+    """Draws one task per episode from the env's ``np_random``."""
+
+    def draw(self, rng: np.random.Generator) -> Task: ...
+
+
+def data_dir() -> Path:
+    """The processed-splits directory: ``$WSL_DATA_DIR``, else the repository's ``data/processed``."""
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV]).expanduser()
+    return Path(__file__).resolve().parents[2] / "data" / "processed"
+
+
+def split_path(split: str) -> Path:
+    """The JSONL file of a named split, with a clear error when the data pipeline has not been run."""
+    path = data_dir() / f"{split}.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"split '{split}' not found at {path}: run `python -m wsl_env.data all` to build the splits, "
+            f"set {DATA_ENV}, pass a JSONL path, or use tasks='{GENERATED}'"
+        )
+    return path
+
+
+class FixedTasks:
+    """Uniform draws from a fixed list of tasks."""
+
+    def __init__(self, tasks: Sequence[TaskLike]) -> None:
+        self.tasks = [as_task(t) for t in tasks]
+        if not self.tasks:
+            raise ValueError("the task list is empty")
+
+    def draw(self, rng: np.random.Generator) -> Task:
+        return self.tasks[int(rng.integers(len(self.tasks)))]
+
+
+class GeneratedTasks:
+    """A fresh procedurally generated task per episode, seeded from the env's RNG (so reset(seed) reproduces it)."""
+
+    def __init__(self, generator_cls: Any = None) -> None:
+        if generator_cls is None:
+            from wsl_env.tasks import TaskGenerator
+
+            generator_cls = TaskGenerator
+        self.generator_cls = generator_cls
+
+    def draw(self, rng: np.random.Generator) -> Task:
+        return self.generator_cls(int(rng.integers(2**31 - 1))).sample(1)[0]
+
+
+def resolve_tasks(tasks: Any) -> TaskSource:
+    """Turn the env's ``tasks=`` argument into a source.
+
+    Accepts ``"generated"`` (the default), a split name (``"train"``, ``"val"``, ``"test"``), a JSONL path,
+    a list of tasks or schema dicts, a ``TaskGenerator`` instance or class, or any object with ``draw(rng)``.
+    """
+    if tasks is None or tasks == GENERATED:
+        return GeneratedTasks()
+    if isinstance(tasks, str | os.PathLike):
+        if str(tasks) in SPLITS:
+            return FixedTasks(load_tasks(split_path(str(tasks))))
+        path = Path(tasks)
+        if path.suffix == ".jsonl" or path.is_file():
+            return FixedTasks(load_tasks(path))
+        raise ValueError(f"tasks={tasks!r} is neither '{GENERATED}', a split {list(SPLITS)}, nor a JSONL file")
+    if hasattr(tasks, "draw"):
+        return tasks
+    if isinstance(tasks, type) and hasattr(tasks, "sample"):
+        return GeneratedTasks(tasks)
+    if hasattr(tasks, "sample"):  # a generator instance: keep its class, seed per episode from the env RNG
+        return GeneratedTasks(type(tasks))
+    if isinstance(tasks, Sequence):
+        return FixedTasks(tasks)
+    raise TypeError(f"tasks must be a split name, a JSONL path, a list of tasks or a generator, got {type(tasks)}")
