@@ -6,6 +6,7 @@ this module, so a dict with these keys is accepted wherever a task is.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -131,7 +132,7 @@ class Task:
             "reference": self.reference,
         }
         if self.facts is not None:
-            out["facts"] = self.facts
+            out["facts"] = copy.deepcopy(self.facts)  # callers may mutate the dict; the task stays frozen
         return out
 
 

@@ -165,7 +165,9 @@ class WSLAnalyticsEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         prompt = encode_prompt(self.tokenizer, task, self.sizes.max_prompt_tokens)
         self.episode = Episode(task, prompt, self.tokenizer, self.reward_config)
         logits = self.engine.reset_rows([0], [prompt])[0]
-        return self._observe(logits), self._info()
+        info = self._info()
+        info["task"] = task.to_dict()
+        return self._observe(logits), info
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         if self.episode is None:

@@ -1,0 +1,145 @@
+"""LLMAgent: batched generation from a (LoRA-tuned) chat model, on the fast path for CPUs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from wsl_env.models import EMBEDDED_ALIAS, load_model
+from wsl_env.prompt import SYSTEM_PROMPT, render_prompt
+from wsl_env.task import TaskLike, as_task
+
+
+@dataclass
+class GenerationStats:
+    """Running totals over every ``generate`` call, for tokens-per-second figures."""
+
+    prompts: int = 0
+    new_tokens: int = 0
+    seconds: float = 0.0
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.new_tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+class LLMAgent:
+    """Writes posts with a chat model, batched.
+
+    The fast path: prompts sorted by length and batched (``batch_size``), left padding, Hugging Face
+    ``generate`` with its KV cache, and bf16 weights where the CPU has native bf16 (``dtype="auto"``).
+
+    Args:
+        model: alias, Hugging Face id or local directory, or a loaded ``(model, tokenizer)`` pair.
+        adapter: a PEFT LoRA adapter directory.
+        dtype: ``"auto"`` (bf16 on CPUs with AVX-512 BF16/AMX, else fp32), ``None``/``"float32"``, ``"bf16"``.
+        do_sample, temperature, top_p, top_k: sampling settings (greedy by default).
+        batch_size: prompts per ``generate`` call.
+        seed: seeds sampling, so a run is reproducible.
+        system_prompt: the system message (the same default as the envs and training).
+    """
+
+    name = "llm"
+
+    def __init__(
+        self,
+        model: Any = EMBEDDED_ALIAS,
+        adapter: Any = None,
+        dtype: Any = "auto",
+        do_sample: bool = False,
+        temperature: float = 1.0,
+        top_p: float = 1.0,
+        top_k: int = 0,
+        batch_size: int = 16,
+        seed: int = 0,
+        system_prompt: str | None = SYSTEM_PROMPT,
+    ) -> None:
+        if temperature <= 0 or not 0 < top_p <= 1 or top_k < 0 or batch_size < 1:
+            raise ValueError("need temperature > 0, 0 < top_p <= 1, top_k >= 0 and batch_size >= 1")
+        if isinstance(model, tuple):
+            self.model, self.tokenizer = model
+        else:
+            self.model, self.tokenizer = load_model(model, adapter=adapter, dtype=dtype)
+        self.model.eval()
+        self.do_sample, self.temperature, self.top_p, self.top_k = do_sample, temperature, top_p, top_k
+        self.batch_size = batch_size
+        self.seed = seed
+        self.system_prompt = system_prompt
+        self.stats = GenerationStats()
+        self._calls = 0
+
+    def _generation_kwargs(self, max_new_tokens: int) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens, "do_sample": self.do_sample,
+                                  "pad_token_id": self.tokenizer.pad_token_id}
+        if self.do_sample:
+            kwargs.update(temperature=self.temperature, top_p=self.top_p, top_k=self.top_k or None)
+        else:  # silence the model's own sampling defaults, which greedy decoding ignores
+            kwargs.update(temperature=None, top_p=None, top_k=None)
+        return kwargs
+
+    @torch.inference_mode()
+    def generate(self, tasks: Sequence[TaskLike], max_new_tokens: int = 128, progress: bool = False) -> list[str]:
+        """One post per task, in the order given."""
+        if max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
+        prompts = [render_prompt(self.tokenizer, as_task(t), self.system_prompt) for t in tasks]
+        return self.generate_prompts(prompts, max_new_tokens=max_new_tokens, progress=progress)
+
+    @torch.inference_mode()
+    def generate_prompts(self, prompts: Sequence[str], max_new_tokens: int = 128, progress: bool = False) -> list[str]:
+        """Completions for already-templated prompt strings (used by serving and the trainers' samplers)."""
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        outputs: list[str] = [""] * len(prompts)
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(prompts), desc="generate", unit="post")
+        self._calls += 1
+        torch.manual_seed(self.seed * 1_000_003 + self._calls)
+        kwargs = self._generation_kwargs(max_new_tokens)
+        start = time.perf_counter()
+        for batch in batches:
+            enc = self.tokenizer([prompts[i] for i in batch], return_tensors="pt", padding=True,
+                                 padding_side="left", add_special_tokens=False)
+            out = self.model.generate(**enc, **kwargs)
+            new = out[:, enc["input_ids"].shape[1] :]
+            for row, index in enumerate(batch):
+                ids = new[row]
+                self.stats.new_tokens += int((ids != self.tokenizer.pad_token_id).sum())
+                outputs[index] = self.tokenizer.decode(ids, skip_special_tokens=True).strip()
+            if bar is not None:
+                bar.update(len(batch))
+        self.stats.seconds += time.perf_counter() - start
+        self.stats.prompts += len(prompts)
+        if bar is not None:
+            bar.close()
+        return outputs
+
+    def act_text(self, observation: str, info: Mapping[str, Any]) -> str:
+        """The action in WSLAnalytics-Response-v0."""
+        return self.generate([info["task"]])[0]
+
+    def begin(self, info: Mapping[str, Any], tokenizer: Any) -> None:
+        """Nothing to plan: the agent reads the prompt and text so far from each observation."""
+
+    @torch.inference_mode()
+    def act(self, observation: Mapping[str, np.ndarray]) -> int:
+        """The action in WSLAnalytics-v0: the agent model's own next token (its candidate index in top-k mode).
+
+        This recomputes the prefix with the agent's model each step; for fast rollouts use the env's own model
+        (top-k action 0) or :meth:`generate`.
+        """
+        n = int(observation["attention_mask"].sum())
+        ids = torch.as_tensor(observation["input_ids"][:n]).unsqueeze(0)
+        logits = self.model(input_ids=ids).logits[0, -1].float()
+        if "candidates" not in observation:
+            return int(logits.argmax()) if not self.do_sample else int(torch.multinomial(logits.softmax(-1), 1))
+        candidate_logits = logits[torch.as_tensor(observation["candidates"])]
+        return int(candidate_logits.argmax())

@@ -1,0 +1,76 @@
+"""The evaluation CLI writes the documented files with the documented fields."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from baselines.evaluate import main, select_suite
+from wsl_env.task import dump_tasks
+from wsl_env.tasks import TaskGenerator
+
+ROW_FIELDS = {"id", "category", "expected_behavior", "response", "structure", "fact", "safety", "total"}
+
+
+@pytest.fixture(scope="module")
+def task_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tasks") / "tasks.jsonl"
+    dump_tasks(TaskGenerator(seed=5).sample(24), path)
+    return path
+
+
+@pytest.mark.parametrize("agent", ["random", "refuse", "template"])
+def test_cli_writes_results_summary_and_report(task_file, tmp_path, agent) -> None:
+    out = tmp_path / agent
+    main(["--tasks", str(task_file), "--agent", agent, "--out", str(out), "--no-progress"])
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 24 and all(ROW_FIELDS <= set(r) for r in rows)
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["mean"]) == {"structure", "fact", "safety", "total"}
+    assert summary["per_category"] and summary["refusal_rate"] is not None
+    assert summary["over_refusal_rate"] is not None and "tokens_per_second" in summary
+    assert "report.png" in (out / "report.md").read_text()
+    assert (out / "report.png").stat().st_size > 1000
+
+
+def test_template_beats_refuse(task_file, tmp_path) -> None:
+    template = main(["--tasks", str(task_file), "--agent", "template", "--out", str(tmp_path / "t"), "--no-progress"])
+    refuse = main(["--tasks", str(task_file), "--agent", "refuse", "--out", str(tmp_path / "r"), "--no-progress"])
+    assert template["mean"]["total"] >= 0.98
+    assert refuse["mean"]["total"] < 0.5
+    assert refuse["refusal_rate"] == 1.0 and refuse["over_refusal_rate"] == 1.0
+
+
+def test_llm_agent_reports_tokens_per_second(task_file, tmp_path, tiny_model_dir) -> None:
+    summary = main(["--tasks", str(task_file), "--agent", "llm", "--model", str(tiny_model_dir), "--limit", "3",
+                    "--max-new-tokens", "4", "--out", str(tmp_path / "llm"), "--no-progress"])
+    assert summary["n"] == 3 and summary["tokens_per_second"] > 0
+
+
+def test_suites_filter_tasks() -> None:
+    tasks = TaskGenerator(seed=1).sample(30)
+    answer = [t for t in tasks if t.expected_behavior == "answer"]
+    assert select_suite(tasks, "structure") == answer
+    assert select_suite(tasks, "all") == tasks
+    with pytest.raises(ValueError, match="suite"):
+        select_suite(tasks, "speed")
+
+
+def test_xstest_suite_loads_both_halves(tmp_path) -> None:
+    summary = main(["--tasks", "xstest", "--agent", "refuse", "--out", str(tmp_path / "x"), "--no-progress"])
+    assert summary["n"] == 450
+    assert summary["per_category"]["xstest_safe"]["n"] == 250
+    assert summary["per_category"]["xstest_unsafe"]["n"] == 200
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--tasks", "nowhere.jsonl", "--agent", "random"],  # missing task file
+        ["--tasks", "xstest", "--agent", "oracle"],  # unknown agent
+    ],
+)
+def test_bad_arguments(tmp_path, argv) -> None:
+    with pytest.raises((SystemExit, FileNotFoundError)):
+        main([*argv, "--out", str(tmp_path / "o"), "--no-progress"])

@@ -1,0 +1,27 @@
+"""The leaderboard ranks scripted agents and a model on the same tasks and writes table, JSON and chart."""
+
+from __future__ import annotations
+
+import json
+
+from baselines.leaderboard import main
+from wsl_env.task import dump_tasks
+from wsl_env.tasks import TaskGenerator
+
+
+def test_leaderboard_with_tiny_model(tmp_path, tiny_model_dir) -> None:
+    tasks = tmp_path / "tasks.jsonl"
+    dump_tasks(TaskGenerator(seed=9).sample(10), tasks)
+    out = tmp_path / "board"
+    main(["--tasks", str(tasks), "--model", str(tiny_model_dir), "--artifacts", str(tmp_path / "none"),
+          "--max-new-tokens", "4", "--xstest-limit", "4", "--xstest-max-new-tokens", "4", "--quiet",
+          "--out", str(out)])
+    board = json.loads((out / "leaderboard.json").read_text())
+    names = [e["agent"] for e in board["entries"]]
+    assert names[:3] == ["random", "refuse", "template (upper bound)"] and len(names) == 4
+    by_name = {e["agent"]: e for e in board["entries"]}
+    assert by_name["template (upper bound)"]["total"] > by_name["refuse"]["total"]
+    assert by_name["refuse"]["xstest_unsafe_refusal_rate"] == 1.0
+    assert "gpt4" in board["xstest_reference"]
+    assert (out / "leaderboard.png").stat().st_size > 1000
+    assert "| agent |" in (out / "leaderboard.md").read_text()
