@@ -14,6 +14,78 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+from transformers.cache_utils import Cache, DynamicLayer
+
+
+class RollingLayer(DynamicLayer):
+    """A KV-cache layer in a preallocated buffer: appending writes in place, dropping old slots moves an offset.
+
+    Hugging Face's ``DynamicLayer`` concatenates on every token, copying the whole cache per step; with 16 rows
+    that copy costs as much as the forward pass. Here ``keys``/``values`` are views ``buffer[:, :, start:end]``;
+    the buffer is compacted or doubled only when full, so the copying is amortised.
+    """
+
+    def lazy_initialization(self, key_states: torch.Tensor, value_states: torch.Tensor) -> None:
+        self.device = key_states.device
+        self.is_initialized = True
+        self._allocate(key_states, 0)
+
+    def _allocate(self, like: torch.Tensor, needed: int, live: tuple[torch.Tensor, torch.Tensor] | None = None,
+                  offset: int = 0) -> None:
+        """A new buffer with room for ``needed`` more slots after ``live`` (copied in at ``offset``)."""
+        count = live[0].shape[2] if live is not None else 0
+        capacity = max(64, 2 * (offset + count + needed))
+        shape = (like.shape[0], like.shape[1], capacity, like.shape[3])
+        self._k = like.new_zeros(shape)
+        self._v = like.new_zeros(shape)
+        if live is not None:
+            self._k[:, :, offset : offset + count] = live[0]
+            self._v[:, :, offset : offset + count] = live[1]
+        self.start, self.end = offset, offset + count
+        self._sync()
+
+    def _sync(self) -> None:
+        self.keys = self._k[:, :, self.start : self.end]
+        self.values = self._v[:, :, self.start : self.end]
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.is_initialized:
+            self.lazy_initialization(key_states, value_states)
+        n = key_states.shape[2]
+        if self.end + n > self._k.shape[2]:
+            self._allocate(key_states, n, (self.keys, self.values))
+        self._k[:, :, self.end : self.end + n] = key_states
+        self._v[:, :, self.end : self.end + n] = value_states
+        self.end += n
+        self._sync()
+        return self.keys, self.values
+
+    def drop_front(self, n: int) -> None:
+        """Forget the ``n`` oldest slots (free: the offset moves)."""
+        self.start += n
+        self._sync()
+
+    def grow_front(self, n: int) -> None:
+        """Add ``n`` zeroed slots before the oldest one."""
+        if self.start >= n:
+            self.start -= n
+            self._k[:, :, self.start : self.start + n] = 0
+            self._v[:, :, self.start : self.start + n] = 0
+            self._sync()
+        else:
+            self._allocate(self.keys, 0, (self.keys, self.values), offset=n)
+            self.start = 0
+            self._sync()
+
+    def replace(self, keys: torch.Tensor, values: torch.Tensor) -> None:
+        """Take new contents (e.g. rows reordered)."""
+        self._allocate(keys, 0, (keys, values))
+
+
+def rolling_cache() -> Cache:
+    """An empty cache whose layers are :class:`RollingLayer` (created as the model first writes to them)."""
+    return Cache(layer_class_to_replicate=RollingLayer)
 
 
 class RolloutEngine:
@@ -48,8 +120,6 @@ class RolloutEngine:
 
     def _prefill(self, prompts: Sequence[Sequence[int]]) -> tuple[Any, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Left-padded batched prefill of ``prompts`` alone; returns (cache, mask, next positions, last logits)."""
-        from transformers import DynamicCache
-
         if any(len(p) == 0 for p in prompts):
             raise ValueError("every prompt needs at least one token")
         width = max(len(p) for p in prompts)
@@ -59,7 +129,7 @@ class RolloutEngine:
             ids[i, width - len(prompt) :] = torch.as_tensor(list(prompt), dtype=torch.long)
             mask[i, width - len(prompt) :] = 1
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        cache = DynamicCache()
+        cache = rolling_cache()
         out = self._forward(ids, mask, positions, cache)
         return out.cache, mask, mask.sum(-1), out.logits[:, -1, :].float()
 
@@ -80,7 +150,7 @@ class RolloutEngine:
             self.cache = cache
             if rows != list(range(self.num_rows)):
                 for layer in self.cache.layers:
-                    layer.keys, layer.values = layer.keys[order], layer.values[order]
+                    layer.replace(layer.keys[order], layer.values[order])
             self.mask, self.positions = mask[order], positions[order]
             return logits
         self._insert(rows, cache, mask, positions)
@@ -95,9 +165,7 @@ class RolloutEngine:
         if width > current:  # grow the shared cache on the left with masked-out slots
             grow = width - current
             for layer in self.cache.layers:
-                pad = layer.keys.new_zeros(layer.keys.shape[:2] + (grow,) + layer.keys.shape[3:])
-                layer.keys = torch.cat([pad, layer.keys], dim=2)
-                layer.values = torch.cat([pad.clone(), layer.values], dim=2)
+                layer.grow_front(grow)
             self.mask = torch.cat([self.mask.new_zeros(self.num_rows, grow), self.mask], dim=1)
             current = width
         index = torch.as_tensor(rows, device=self.device)
@@ -129,8 +197,7 @@ class RolloutEngine:
         if extra <= 0:
             return
         for layer in self.cache.layers:
-            layer.keys = layer.keys[:, :, extra:]
-            layer.values = layer.values[:, :, extra:]
+            layer.drop_front(extra)
         self.mask = self.mask[:, extra:]
 
     def replay(self, sequences: Sequence[Sequence[int]]) -> torch.Tensor:
