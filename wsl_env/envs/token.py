@@ -65,6 +65,7 @@ class WSLAnalyticsEnv(gym.Env[dict[str, np.ndarray], np.int64]):
 
     `reset()` draws a task with `self.np_random` from `tasks`, applies the model's chat template and prefills
     the KV cache. `reset(options={"task": task})` starts from a given task (a `Task` or a schema dict).
+    The reset `info` carries the task as a schema dict in `info["task"]`.
 
     ## Episode End
 

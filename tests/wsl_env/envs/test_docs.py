@@ -18,3 +18,10 @@ def headings(cls) -> list[str]:
 def test_env_docs_share_headings() -> None:
     assert headings(WSLAnalyticsEnv) == HEADINGS
     assert headings(WSLAnalyticsResponseEnv) == HEADINGS
+
+
+def test_doc_pages_are_up_to_date() -> None:
+    from wsl_env.envs.docs import DOCS_DIR, PAGES, render_page
+
+    for env_id, cls in PAGES.items():
+        assert (DOCS_DIR / f"{env_id}.md").read_text() == render_page(env_id, cls), "run python -m wsl_env.envs.docs"
