@@ -1,0 +1,133 @@
+"""Procedural tasks: :class:`TaskGenerator` samples unlimited, seed-deterministic tasks in every category.
+
+Each task is built from structured facts (fictional athletes and breaks, heat totals that are the sum of the
+two best waves, season snapshots, event statistics, head-to-heads), kept in ``Task.facts`` together with the
+instruction template's id, so :func:`write_post` / :func:`write_refusal` (re-exported from
+:mod:`wsl_env.posts`) can write a perfect response for any generated task.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+from wsl_env._facts import OPTIONAL_FACTS, SAMPLERS, render_context
+from wsl_env._phrasings import TEMPLATES, Template, drop_facts, shape_phrase, slots
+from wsl_env.posts import PostError, write_post, write_reference, write_refusal
+from wsl_env.task import CATEGORIES, Constraints, Task
+
+BULLET_CHOICES: tuple[int | None, ...] = (None, None, 2, 3, 3, 4, 5)
+HASHTAG_RANGES: tuple[tuple[int, int], ...] = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 3), (2, 4))
+MAX_WORD_CHOICES: tuple[int | None, ...] = (None, None, 60, 70, 80, 100, 120, 150)
+OPTIONAL_DROP_RATE = 0.2  # chance that an answer task's context leaves out each optional group of facts
+# Five short bullets plus a hashtag line need room; below these limits a post would be cramped or impossible.
+_MIN_WORDS_FOR_BULLETS = {4: 80, 5: 100}
+
+
+def sample_constraints(rng: random.Random) -> Constraints:
+    """Varied but always satisfiable constraints: bullets 2-5 or none, hashtag ranges, a word limit or none."""
+    bullets = rng.choice(BULLET_CHOICES)
+    low, high = rng.choice(HASHTAG_RANGES)
+    max_words = rng.choice(MAX_WORD_CHOICES)
+    if max_words is not None and bullets in _MIN_WORDS_FOR_BULLETS:
+        max_words = max(max_words, _MIN_WORDS_FOR_BULLETS[bullets])
+    return Constraints(bullets=bullets, min_hashtags=low, max_hashtags=high, max_words=max_words)
+
+
+class TaskGenerator:
+    """Seeded, unlimited task sampler.
+
+    Task ``i`` depends only on ``(seed, i)``, so ``task(i)`` is random access and :meth:`sample` continues the
+    stream where the previous call stopped. Categories come in shuffled blocks of six, one of each, so every
+    category is equally common and any six consecutive tasks cover them all. Ids are ``gen-<seed>-<index>``.
+
+    Example::
+
+        >>> tasks = TaskGenerator(seed=0).sample(6)
+        >>> sorted(t.category for t in tasks)
+        ['comparison', 'harmful', 'profile', 'recap', 'stats', 'unanswerable']
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+        self.seed = seed
+        self._next = 0
+
+    def sample(self, n: int) -> list[Task]:
+        """The next ``n`` tasks of this generator's stream."""
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        start, self._next = self._next, self._next + n
+        return [self.task(i) for i in range(start, start + n)]
+
+    def __iter__(self) -> Iterator[Task]:
+        """Endless stream from the current position."""
+        while True:
+            yield self.sample(1)[0]
+
+    def category(self, index: int) -> str:
+        """The category of task ``index``."""
+        block = random.Random(f"wsl-gen-block:{self.seed}:{index // len(CATEGORIES)}")
+        return block.sample(CATEGORIES, len(CATEGORIES))[index % len(CATEGORIES)]
+
+    def task(self, index: int) -> Task:
+        """Task number ``index`` (deterministic for this seed)."""
+        if index < 0:
+            raise ValueError(f"index must be >= 0, got {index}")
+        rng = random.Random(f"wsl-gen:{self.seed}:{index}")
+        template = rng.choice(TEMPLATES[self.category(index)])
+        facts = SAMPLERS[template.kind](rng)
+        drop_facts(facts, template.drop)
+        if template.reason is None:
+            for group in OPTIONAL_FACTS[template.kind]:
+                if rng.random() < OPTIONAL_DROP_RATE:
+                    drop_facts(facts, group)
+        constraints = sample_constraints(rng)
+        context = render_context(facts, variant=rng.randrange(3))
+        style = rng.randrange(1_000_000)
+        if template.reason is not None:
+            facts["refusal"] = _refusal_facts(template, facts)
+            reference = write_refusal(facts, style=style)
+            behavior = "refuse"
+        else:
+            reference, constraints = _fitting_post(facts, constraints, style)
+            behavior = "answer"
+        # The shape phrase is drawn last so it describes the final constraints.
+        instruction = template.text.format(**slots(facts), shape=shape_phrase(constraints, rng))
+        facts["template"], facts["style"] = template.id, style
+        return Task(
+            id=f"gen-{self.seed}-{index}",
+            category=template.category,
+            instruction=instruction[0].upper() + instruction[1:],
+            context=context,
+            expected_behavior=behavior,
+            constraints=constraints,
+            reference=reference,
+            facts=facts,
+        )
+
+
+def _refusal_facts(template: Template, facts: dict) -> dict:
+    names = slots(facts)
+    out = {"reason": template.reason}
+    if template.athlete is not None:
+        out["athlete"] = names[template.athlete]
+    if template.subject is not None:
+        out["subject"] = template.subject.format(**names)
+    return out
+
+
+def _fitting_post(facts: dict, constraints: Constraints, style: int) -> tuple[str, Constraints]:
+    """The reference post; a word limit too tight for these facts is relaxed (never below what was drawn)."""
+    while True:
+        try:
+            return write_post(facts, constraints, style=style), constraints
+        except PostError:
+            if constraints.max_words is None or constraints.max_words >= 200:
+                raise
+            constraints = Constraints(bullets=constraints.bullets, min_hashtags=constraints.min_hashtags,
+                                      max_hashtags=constraints.max_hashtags, max_words=constraints.max_words + 10)
+
+
+__all__ = ["TaskGenerator", "sample_constraints", "write_post", "write_reference", "write_refusal"]
