@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from wsl_env.envs.common import ROLLOUT_ATTENTION, eos_ids_of
+from wsl_env.generation import Sampling, choose_tokens, decode
 from wsl_env.models import EMBEDDED_ALIAS, load_model
 from wsl_env.prompt import SYSTEM_PROMPT, render_prompt
 from wsl_env.task import TaskLike, as_task
@@ -31,8 +33,10 @@ class GenerationStats:
 class LLMAgent:
     """Writes posts with a chat model, batched.
 
-    The fast path: prompts sorted by length and batched (``batch_size``), left padding, Hugging Face
-    ``generate`` with its KV cache, and bf16 weights where the CPU has native bf16 (``dtype="auto"``).
+    The fast path: prompts sorted by length and batched (``batch_size``), bf16 weights where the CPU has native
+    bf16 (``dtype="auto"``), and decoding on the env's rolling KV-cache engine (``backend="engine"``: no per-token
+    cache copies, finished rows leave the batch). ``backend="hf"`` uses Hugging Face ``generate`` with left
+    padding instead; greedy outputs agree between the two.
 
     Args:
         model: alias, Hugging Face id or local directory, or a loaded ``(model, tokenizer)`` pair.
@@ -42,6 +46,7 @@ class LLMAgent:
         batch_size: prompts per ``generate`` call.
         seed: seeds sampling, so a run is reproducible.
         system_prompt: the system message (the same default as the envs and training).
+        backend: ``"engine"`` (default) or ``"hf"``.
     """
 
     name = "llm"
@@ -58,15 +63,20 @@ class LLMAgent:
         batch_size: int = 16,
         seed: int = 0,
         system_prompt: str | None = SYSTEM_PROMPT,
+        backend: str = "engine",
     ) -> None:
-        if temperature <= 0 or not 0 < top_p <= 1 or top_k < 0 or batch_size < 1:
-            raise ValueError("need temperature > 0, 0 < top_p <= 1, top_k >= 0 and batch_size >= 1")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if backend not in ("engine", "hf"):
+            raise ValueError(f"backend must be 'engine' or 'hf', got {backend!r}")
+        self.sampling = Sampling(do_sample=do_sample, temperature=temperature, top_p=top_p, top_k=top_k)
+        self.backend = backend
         if isinstance(model, tuple):
             self.model, self.tokenizer = model
         else:
-            self.model, self.tokenizer = load_model(model, adapter=adapter, dtype=dtype)
+            self.model, self.tokenizer = load_model(model, adapter=adapter, dtype=dtype,
+                                                    attn_implementation=ROLLOUT_ATTENTION)
         self.model.eval()
-        self.do_sample, self.temperature, self.top_p, self.top_k = do_sample, temperature, top_p, top_k
         self.batch_size = batch_size
         self.seed = seed
         self.system_prompt = system_prompt
@@ -74,10 +84,11 @@ class LLMAgent:
         self._calls = 0
 
     def _generation_kwargs(self, max_new_tokens: int) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens, "do_sample": self.do_sample,
+        sampling = self.sampling
+        kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens, "do_sample": sampling.do_sample,
                                   "pad_token_id": self.tokenizer.pad_token_id}
-        if self.do_sample:
-            kwargs.update(temperature=self.temperature, top_p=self.top_p, top_k=self.top_k or None)
+        if sampling.do_sample:
+            kwargs.update(temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k or None)
         else:  # silence the model's own sampling defaults, which greedy decoding ignores
             kwargs.update(temperature=None, top_p=None, top_k=None)
         return kwargs
@@ -102,17 +113,13 @@ class LLMAgent:
 
             bar = tqdm(total=len(prompts), desc="generate", unit="post")
         self._calls += 1
-        torch.manual_seed(self.seed * 1_000_003 + self._calls)
-        kwargs = self._generation_kwargs(max_new_tokens)
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + self._calls)
+        torch.manual_seed(self.seed * 1_000_003 + self._calls)  # the hf backend samples from the global RNG
         start = time.perf_counter()
         for batch in batches:
-            enc = self.tokenizer([prompts[i] for i in batch], return_tensors="pt", padding=True,
-                                 padding_side="left", add_special_tokens=False)
-            out = self.model.generate(**enc, **kwargs)
-            new = out[:, enc["input_ids"].shape[1] :]
-            for row, index in enumerate(batch):
-                ids = new[row]
-                self.stats.new_tokens += int((ids != self.tokenizer.pad_token_id).sum())
+            texts = [prompts[i] for i in batch]
+            for index, ids in zip(batch, self._generate_ids(texts, max_new_tokens, generator), strict=True):
+                self.stats.new_tokens += len(ids)
                 outputs[index] = self.tokenizer.decode(ids, skip_special_tokens=True).strip()
             if bar is not None:
                 bar.update(len(batch))
@@ -121,6 +128,20 @@ class LLMAgent:
         if bar is not None:
             bar.close()
         return outputs
+
+    def _generate_ids(self, texts: list[str], max_new_tokens: int, generator: torch.Generator) -> list[list[int]]:
+        """New token ids per prompt text (EOS included when reached, no padding)."""
+        eos = eos_ids_of(self.model, self.tokenizer)
+        if self.backend == "engine":
+            ids = [self.tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+            return decode(self.model, ids, max_new_tokens, eos, self.tokenizer.pad_token_id, self.sampling, generator)
+        enc = self.tokenizer(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
+        out = self.model.generate(**enc, **self._generation_kwargs(max_new_tokens))
+        rows = []
+        for ids in out[:, enc["input_ids"].shape[1] :].tolist():
+            end = next((i + 1 for i, t in enumerate(ids) if t in eos), len(ids))
+            rows.append(ids[:end])
+        return rows
 
     def act_text(self, observation: str, info: Mapping[str, Any]) -> str:
         """The action in WSLAnalytics-Response-v0."""
@@ -140,6 +161,6 @@ class LLMAgent:
         ids = torch.as_tensor(observation["input_ids"][:n]).unsqueeze(0)
         logits = self.model(input_ids=ids).logits[0, -1].float()
         if "candidates" not in observation:
-            return int(logits.argmax()) if not self.do_sample else int(torch.multinomial(logits.softmax(-1), 1))
+            return int(choose_tokens(logits.unsqueeze(0), self.sampling)[0])
         candidate_logits = logits[torch.as_tensor(observation["candidates"])]
         return int(candidate_logits.argmax())

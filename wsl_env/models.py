@@ -204,19 +204,26 @@ def load_tokenizer(name_or_path: str = EMBEDDED_ALIAS) -> Any:
 
 
 def load_model(
-    name_or_path: str = EMBEDDED_ALIAS, adapter: str | os.PathLike[str] | None = None, dtype: Any = None
+    name_or_path: str = EMBEDDED_ALIAS,
+    adapter: str | os.PathLike[str] | None = None,
+    dtype: Any = None,
+    attn_implementation: str | None = None,
 ) -> tuple[Any, Any]:
     """Load ``(model, tokenizer)``: the embedded SmolLM2 by default, any HF id or local directory otherwise.
 
     ``adapter`` is a PEFT LoRA adapter directory applied on top (the result is a ``PeftModel``). ``dtype`` is
-    ``None`` (fp32), a name such as ``"bf16"``, ``"auto"``, or a ``torch.dtype``. The model is in eval mode.
+    ``None`` (fp32), a name such as ``"bf16"``, ``"auto"``, or a ``torch.dtype``. ``attn_implementation`` is
+    passed to transformers (``None`` keeps its default, SDPA); the rollout code asks for ``"eager"``, which
+    decodes one token at a time several times faster on CPUs (``benchmarks/bench_rollout.py``). The model is
+    in eval mode.
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = resolve_model_path(name_or_path)
     torch_dtype = resolve_dtype(dtype)
     tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype)
+    extra = {"attn_implementation": attn_implementation} if attn_implementation else {}
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, **extra)
     if adapter is not None:
         model = apply_adapter(model, adapter)
     model.eval()

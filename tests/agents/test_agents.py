@@ -123,3 +123,9 @@ def test_llm_agent_with_the_embedded_model_writes_text(generated) -> None:
     posts = agent.generate(generated[:2], max_new_tokens=24)
     assert all(isinstance(p, str) and p for p in posts)
     assert agent.stats.tokens_per_second > 0
+
+
+def test_engine_and_hf_backends_agree_on_greedy(tiny_model_dir, generated) -> None:
+    engine = LLMAgent(model=str(tiny_model_dir), dtype=None, batch_size=3, backend="engine")
+    hf = LLMAgent(model=str(tiny_model_dir), dtype=None, batch_size=3, backend="hf")
+    assert engine.generate(generated[:3], max_new_tokens=10) == hf.generate(generated[:3], max_new_tokens=10)

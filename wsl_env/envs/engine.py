@@ -200,6 +200,14 @@ class RolloutEngine:
             layer.drop_front(extra)
         self.mask = self.mask[:, extra:]
 
+    @torch.inference_mode()
+    def keep_rows(self, rows: torch.Tensor) -> None:
+        """Keep only ``rows`` (in that order), e.g. to drop finished sequences from a decoding batch."""
+        for layer in self.cache.layers:
+            layer.replace(layer.keys[rows], layer.values[rows])
+        self.mask, self.positions = self.mask[rows], self.positions[rows]
+        self.num_rows = len(rows)
+
     def replay(self, sequences: Sequence[Sequence[int]]) -> torch.Tensor:
         """Rebuild the cache from full token sequences (e.g. after unpickling); returns next-token logits."""
         return self.reset_rows(range(self.num_rows), sequences)

@@ -66,3 +66,19 @@ def test_bad_resets_are_rejected(tiny_model, rows, prompts, message) -> None:
 def test_step_before_reset_is_an_error(tiny_model) -> None:
     with pytest.raises(RuntimeError, match="reset_rows"):
         RolloutEngine(tiny_model, num_rows=1, pad_token_id=2, max_len=8).step([1])
+
+
+def test_eager_attention_engine_matches_sdpa_full_forward(tiny_model_dir, tiny_model) -> None:
+    # Rollouts load models with eager attention; their logits must match the default (SDPA) full forward.
+    from wsl_env.models import load_model
+
+    eager, _ = load_model(str(tiny_model_dir), attn_implementation="eager")
+    engine = RolloutEngine(eager, num_rows=2, pad_token_id=2, max_len=64)
+    seqs = [[5, 6, 7, 8, 9], [10, 11]]
+    logits = engine.reset_rows([0, 1], seqs)
+    for step in range(5):
+        for seq in seqs:
+            seq.append(100 + step)
+        logits = engine.step([100 + step, 100 + step])
+    for row in range(2):
+        assert torch.allclose(logits[row], full_logits(tiny_model, seqs[row]), atol=1e-4)
