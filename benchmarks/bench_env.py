@@ -41,8 +41,8 @@ class TimedForward:
             self.seconds += time.perf_counter() - start
 
 
-def single_env(model: str, tasks: list, steps: int, max_new_tokens: int) -> dict[str, float]:
-    env = WSLAnalyticsEnv(tasks=tasks, model=model, max_new_tokens=max_new_tokens)
+def single_env(model: str, tasks: list, steps: int, max_new_tokens: int, dtype: str | None) -> dict[str, float]:
+    env = WSLAnalyticsEnv(tasks=tasks, model=model, max_new_tokens=max_new_tokens, dtype=dtype)
     timer = TimedForward(env.engine)
     env.reset(seed=0)
     env.step(0)  # warm-up
@@ -67,8 +67,10 @@ def single_env(model: str, tasks: list, steps: int, max_new_tokens: int) -> dict
             "overhead_pct": 100 * (step_seconds - forward) / forward}
 
 
-def vector_env(model: str, tasks: list, num_envs: int, steps: int, max_new_tokens: int) -> dict[str, float]:
-    envs = WSLAnalyticsVectorEnv(num_envs=num_envs, tasks=tasks, model=model, max_new_tokens=max_new_tokens)
+def vector_env(model: str, tasks: list, num_envs: int, steps: int, max_new_tokens: int, dtype: str | None
+               ) -> dict[str, float]:
+    envs = WSLAnalyticsVectorEnv(num_envs=num_envs, tasks=tasks, model=model, max_new_tokens=max_new_tokens,
+                                 dtype=dtype)
     envs.reset(seed=0)
     actions = np.zeros(num_envs, dtype=np.int64)
     envs.step(actions)  # warm-up
@@ -86,15 +88,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--steps", type=int, default=128)
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--dtype", default="auto", help="env model dtype: auto (the env default), bf16, float32")
     args = parser.parse_args(argv)
     import torch
 
     tasks = TaskGenerator(seed=0).sample(32)
-    single = single_env(args.model, tasks, args.steps, args.max_new_tokens)
-    vectors = [vector_env(args.model, tasks, n, max(4, args.steps // 4), args.max_new_tokens) for n in args.sizes]
+    single = single_env(args.model, tasks, args.steps, args.max_new_tokens, args.dtype)
+    vectors = [vector_env(args.model, tasks, n, max(4, args.steps // 4), args.max_new_tokens, args.dtype)
+               for n in args.sizes]
     for row in vectors:
         row["speedup_vs_single_env"] = row["env_steps_per_second"] / single["steps_per_second"]
-    result = {"model": args.model, "torch_threads": torch.get_num_threads(), "single_env": single,
+    result = {"model": args.model, "dtype": args.dtype, "torch_threads": torch.get_num_threads(), "single_env": single,
               "vector_env": vectors, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     print(json.dumps(result, indent=2))
     print("\n| benchmark | figure |\n|---|---|")

@@ -88,6 +88,20 @@ def rolling_cache() -> Cache:
     return Cache(layer_class_to_replicate=RollingLayer)
 
 
+MIN_SHARED_PREFIX = 8
+
+
+def _common_prefix_length(prompts: Sequence[Sequence[int]]) -> int:
+    """Tokens shared by every prompt, leaving each at least one token of its own (its last logits)."""
+    limit = min(len(p) for p in prompts) - 1
+    first = prompts[0]
+    for i in range(limit):
+        token = first[i]
+        if any(p[i] != token for p in prompts):
+            return i
+    return max(limit, 0)
+
+
 class RolloutEngine:
     """Incremental decoding for ``num_rows`` independent sequences sharing one KV cache.
 
@@ -119,17 +133,32 @@ class RolloutEngine:
         )
 
     def _prefill(self, prompts: Sequence[Sequence[int]]) -> tuple[Any, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Left-padded batched prefill of ``prompts`` alone; returns (cache, mask, next positions, last logits)."""
+        """Batched prefill of ``prompts`` alone; returns (cache, mask, next positions, last logits).
+
+        A prefix shared by every prompt (the system prompt and chat header, in practice) runs once and its KV is
+        copied to each row; the rest is left-padded after it (padding masked out, positions counted per row).
+        """
         if any(len(p) == 0 for p in prompts):
             raise ValueError("every prompt needs at least one token")
-        width = max(len(p) for p in prompts)
-        ids = torch.full((len(prompts), width), self.pad_token_id, dtype=torch.long, device=self.device)
-        mask = torch.zeros((len(prompts), width), dtype=torch.long, device=self.device)
-        for i, prompt in enumerate(prompts):
-            ids[i, width - len(prompt) :] = torch.as_tensor(list(prompt), dtype=torch.long)
-            mask[i, width - len(prompt) :] = 1
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        shared = _common_prefix_length(prompts) if len(prompts) > 1 else 0
+        shared = shared if shared >= MIN_SHARED_PREFIX else 0
         cache = rolling_cache()
+        prefix_mask = torch.ones((len(prompts), shared), dtype=torch.long, device=self.device)
+        if shared:
+            ids = torch.as_tensor([list(prompts[0][:shared])], dtype=torch.long, device=self.device)
+            self._forward(ids, prefix_mask[:1], torch.arange(shared, device=self.device).unsqueeze(0), cache)
+            for layer in cache.layers:
+                rows = len(prompts)
+                layer.replace(layer.keys.expand(rows, -1, -1, -1), layer.values.expand(rows, -1, -1, -1))
+        suffixes = [list(p[shared:]) for p in prompts]
+        width = max(len(s) for s in suffixes)
+        ids = torch.full((len(prompts), width), self.pad_token_id, dtype=torch.long, device=self.device)
+        suffix_mask = torch.zeros((len(prompts), width), dtype=torch.long, device=self.device)
+        for i, suffix in enumerate(suffixes):
+            ids[i, width - len(suffix) :] = torch.as_tensor(suffix, dtype=torch.long)
+            suffix_mask[i, width - len(suffix) :] = 1
+        mask = torch.cat([prefix_mask, suffix_mask], dim=1)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, shared:]
         out = self._forward(ids, mask, positions, cache)
         return out.cache, mask, mask.sum(-1), out.logits[:, -1, :].float()
 

@@ -88,7 +88,7 @@ class WSLAnalyticsEnv(gym.Env[dict[str, np.ndarray], np.int64]):
     | `shaping` | `1.0` | scale of the shaping potential (0 turns it off) |
     | `gamma` | `1.0` | discount used by the shaping term |
     | `token_penalty` | `0.0` | coefficient on the reference log-probability of each token |
-    | `dtype` | `None` | model dtype (`None` is fp32; `"bf16"`, `"auto"`) |
+    | `dtype` | `"auto"` | model dtype: bf16 on CPUs with native bf16, else fp32; or `None`/`"float32"`, `"bf16"` |
     | `render_mode` | `None` | `"ansi"` returns the prompt and the text so far |
 
     ## Version History
@@ -111,7 +111,7 @@ class WSLAnalyticsEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         shaping: float = 1.0,
         gamma: float = 1.0,
         token_penalty: float = 0.0,
-        dtype: Any = None,
+        dtype: Any = "auto",
         render_mode: str | None = None,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:

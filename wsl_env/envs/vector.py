@@ -52,7 +52,7 @@ class WSLAnalyticsVectorEnv(gym.vector.VectorEnv):
         shaping: float = 1.0,
         gamma: float = 1.0,
         token_penalty: float = 0.0,
-        dtype: Any = None,
+        dtype: Any = "auto",
         render_mode: str | None = None,
     ) -> None:
         if num_envs < 1:

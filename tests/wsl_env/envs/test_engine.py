@@ -82,3 +82,18 @@ def test_eager_attention_engine_matches_sdpa_full_forward(tiny_model_dir, tiny_m
         logits = engine.step([100 + step, 100 + step])
     for row in range(2):
         assert torch.allclose(logits[row], full_logits(tiny_model, seqs[row]), atol=1e-4)
+
+
+def test_shared_prefix_prefill_matches_full_forward(tiny_model) -> None:
+    # Prompts that share a system prompt: the prefix runs once, every row still gets its exact logits.
+    system = list(range(20, 45))
+    prompts = [system + [60, 61, 62], system + [70], system + [80, 81, 82, 83, 84, 85], list(system)]
+    engine = RolloutEngine(tiny_model, num_rows=4, pad_token_id=2, max_len=64)
+    before = engine.forward_tokens
+    logits = engine.reset_rows([0, 1, 2, 3], prompts)
+    assert engine.forward_tokens - before == 24 + 4 * 7  # 24 shared tokens once, then 4 rows of 7
+    for row, prompt in enumerate(prompts):
+        assert torch.allclose(logits[row], full_logits(tiny_model, prompt), atol=1e-4)
+    logits = engine.step([90, 91, 92, 93])
+    for row, prompt in enumerate(prompts):
+        assert torch.allclose(logits[row], full_logits(tiny_model, [*prompt, 90 + row]), atol=1e-4)
