@@ -10,6 +10,9 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
+from wsl_env.envs.engine import RolloutEngine
+from wsl_env.envs.rewards import RewardConfig
+from wsl_env.envs.sources import resolve_tasks
 from wsl_env.models import load_model
 from wsl_env.prompt import render_prompt
 from wsl_env.task import Task
@@ -113,3 +116,24 @@ def fill_observation(
     ids[: len(prompt)] = prompt
     ids[len(prompt) : n] = generated
     mask[:n] = 1
+
+
+class TokenEnvCore:
+    """The state both token-level envs build from their arguments: tasks, model, spaces, rewards, engine."""
+
+    def _init_core(
+        self, num_rows: int, tasks: Any, model: Any, adapter: Any, action_mode: str, k: int, max_new_tokens: int,
+        reward_weights: Any, max_prompt_tokens: int, shaping: float, gamma: float, token_penalty: float, dtype: Any,
+    ) -> None:  # fmt: skip
+        self.source = resolve_tasks(tasks)
+        self.model, self.tokenizer = get_model(model, adapter, dtype)
+        self.sizes = TokenSpaces(vocab_size_of(self.model), k, action_mode, max_prompt_tokens, max_new_tokens)
+        self.reward_config = RewardConfig(weights=reward_weights, shaping=shaping, gamma=gamma,
+                                          token_penalty=token_penalty)
+        self.eos_ids = eos_ids_of(self.model, self.tokenizer)
+        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else min(self.eos_ids)
+        self.engine = RolloutEngine(self.model, num_rows, self.pad_id, self.sizes.length)
+
+    def _token_for(self, action: int, candidates: np.ndarray) -> int:
+        """The token an action picks: a candidate index in top-k mode, the token id itself in vocab mode."""
+        return int(candidates[action]) if self.sizes.action_mode == "topk" else int(action)

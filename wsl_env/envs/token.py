@@ -12,23 +12,18 @@ from gymnasium.wrappers import TimeLimit
 from wsl_env.envs.common import (
     DEFAULT_MAX_NEW_TOKENS,
     DEFAULT_MAX_PROMPT_TOKENS,
-    TokenSpaces,
+    TokenEnvCore,
     candidates_and_logprobs,
     encode_prompt,
-    eos_ids_of,
     fill_observation,
-    get_model,
-    vocab_size_of,
 )
-from wsl_env.envs.engine import RolloutEngine
-from wsl_env.envs.rewards import Episode, RewardConfig
-from wsl_env.envs.sources import resolve_tasks
+from wsl_env.envs.rewards import Episode
 from wsl_env.models import EMBEDDED_ALIAS
 from wsl_env.prompt import build_messages
 from wsl_env.task import as_task
 
 
-class WSLAnalyticsEnv(gym.Env[dict[str, np.ndarray], np.int64]):
+class WSLAnalyticsEnv(TokenEnvCore, gym.Env[dict[str, np.ndarray], np.int64]):
     """WSLAnalytics-v0: write a surf analytics post token by token.
 
     ## Description
@@ -123,16 +118,10 @@ class WSLAnalyticsEnv(gym.Env[dict[str, np.ndarray], np.int64]):
             "token_penalty": token_penalty, "dtype": dtype, "render_mode": render_mode,
         }  # fmt: skip
         self.render_mode = render_mode
-        self.source = resolve_tasks(tasks)
-        self.model, self.tokenizer = get_model(model, adapter, dtype)
-        self.sizes = TokenSpaces(vocab_size_of(self.model), k, action_mode, max_prompt_tokens, max_new_tokens)
+        self._init_core(1, tasks, model, adapter, action_mode, k, max_new_tokens, reward_weights,
+                        max_prompt_tokens, shaping, gamma, token_penalty, dtype)
         self.observation_space = self.sizes.observation_space()
         self.action_space = self.sizes.action_space()
-        self.reward_config = RewardConfig(weights=reward_weights, shaping=shaping, gamma=gamma,
-                                          token_penalty=token_penalty)
-        self.eos_ids = eos_ids_of(self.model, self.tokenizer)
-        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else min(self.eos_ids)
-        self.engine = RolloutEngine(self.model, 1, self.pad_id, self.sizes.length)
         self.episode: Episode | None = None
         self._ids = np.zeros(self.sizes.length, dtype=np.int64)
         self._mask = np.zeros(self.sizes.length, dtype=np.int64)
@@ -180,8 +169,7 @@ class WSLAnalyticsEnv(gym.Env[dict[str, np.ndarray], np.int64]):
                 f"the token budget (max_new_tokens={self.sizes.max_new_tokens}) is spent: create the env with "
                 "gym.make (its TimeLimit truncates the episode) or call reset()"
             )
-        index = int(action)
-        token = int(self._candidates[index]) if self.sizes.action_mode == "topk" else index
+        token = self._token_for(int(action), self._candidates)
         terminated = token in self.eos_ids
         reward, components = self.episode.advance(token, float(self._logprobs[token]), terminated)
         logits = None

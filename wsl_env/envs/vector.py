@@ -12,21 +12,16 @@ from gymnasium.vector.utils import batch_space
 from wsl_env.envs.common import (
     DEFAULT_MAX_NEW_TOKENS,
     DEFAULT_MAX_PROMPT_TOKENS,
-    TokenSpaces,
+    TokenEnvCore,
     candidates_and_logprobs,
     encode_prompt,
-    eos_ids_of,
     fill_observation,
-    get_model,
-    vocab_size_of,
 )
-from wsl_env.envs.engine import RolloutEngine
-from wsl_env.envs.rewards import Episode, RewardConfig
-from wsl_env.envs.sources import resolve_tasks
+from wsl_env.envs.rewards import Episode
 from wsl_env.models import EMBEDDED_ALIAS
 
 
-class WSLAnalyticsVectorEnv(gym.vector.VectorEnv):
+class WSLAnalyticsVectorEnv(TokenEnvCore, gym.vector.VectorEnv):
     """``num_envs`` copies of WSLAnalytics-v0 stepped together through one batched KV cache.
 
     Same arguments, spaces and rewards as :class:`wsl_env.envs.token.WSLAnalyticsEnv`. Sub-envs reset
@@ -59,18 +54,12 @@ class WSLAnalyticsVectorEnv(gym.vector.VectorEnv):
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
         self.num_envs = num_envs
         self.render_mode = render_mode
-        self.source = resolve_tasks(tasks)
-        self.model, self.tokenizer = get_model(model, adapter, dtype)
-        self.sizes = TokenSpaces(vocab_size_of(self.model), k, action_mode, max_prompt_tokens, max_new_tokens)
+        self._init_core(num_envs, tasks, model, adapter, action_mode, k, max_new_tokens, reward_weights,
+                        max_prompt_tokens, shaping, gamma, token_penalty, dtype)
         self.single_observation_space = self.sizes.observation_space()
         self.single_action_space = self.sizes.action_space()
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
-        self.reward_config = RewardConfig(weights=reward_weights, shaping=shaping, gamma=gamma,
-                                          token_penalty=token_penalty)
-        self.eos_ids = eos_ids_of(self.model, self.tokenizer)
-        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else min(self.eos_ids)
-        self.engine = RolloutEngine(self.model, num_envs, self.pad_id, self.sizes.length)
         self.episodes: list[Episode | None] = [None] * num_envs
         self._ids = np.zeros((num_envs, self.sizes.length), dtype=np.int64)
         self._mask = np.zeros((num_envs, self.sizes.length), dtype=np.int64)
@@ -133,8 +122,7 @@ class WSLAnalyticsVectorEnv(gym.vector.VectorEnv):
                 continue
             episode = self.episodes[row]
             assert episode is not None
-            action = int(actions[row])
-            token = int(self._candidates[row, action]) if self.sizes.action_mode == "topk" else action
+            token = self._token_for(int(actions[row]), self._candidates[row])
             tokens[row] = token
             terminated[row] = token in self.eos_ids
             logprob = float(self._logprobs[row, token])

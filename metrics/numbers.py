@@ -1,0 +1,254 @@
+"""Number extraction and normalisation, and the set of numbers a context supports.
+
+Numbers are compared as exact integers in units of 10^-4 (``SCALE``), never as floats, so ``8.5`` and ``8.50``
+are the same value and ``17.10 - 13.65`` is exactly ``3.45``.
+
+What counts as a number mention:
+
+- digits with an optional sign (``-``, Unicode minus ``\u2212``, en dash ``\u2013`` before a number), thousands
+  separators (``18,720``), decimals (``8.50``), a ``k``/``m``/``bn`` or ``thousand``/``million``/``billion``
+  multiplier (``18.72k`` = 18,720; ``2m`` is read as 2 million *or* 2 metres, whichever is supported), a percent
+  sign or word (``42.5%`` = ``42.5 percent`` = 42.5) and digit ordinals (``3rd`` = 3);
+- common written cardinals (``three`` = 3, ``twenty-one`` = 21) as whole words; one hyphenated to another word
+  is not a number (``two-wave total``). In responses ``one`` is skipped (it is mostly a pronoun: "one of the
+  best"); in a context, ``one`` and written ordinals (``third``) also count as support.
+
+Never number mentions: numbered-bullet markers at a line start (``1.``, ``2)``), hashtags (``#WSL2026``), digits
+glued to letters on the left (ids such as ``R16`` or ``QF2``), and digits inside URLs or paths.
+
+A mention shown with ``d`` decimals is supported when a context number rounds to it at ``d`` decimals (half up),
+or when it equals the sum or difference of two different context numbers and is shown at least as precisely as
+the finer of them (see :class:`NumberSupport`). ``18.72k`` is shown to the nearest 10, so it matches 18,720 and
+18,724 but not 18,760.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from metrics._text import word_set
+
+__all__ = [
+    "SCALE",
+    "NumberMention",
+    "NumberSupport",
+    "extract_numbers",
+    "number_support",
+]
+
+SCALE_DIGITS = 4
+SCALE = 10**SCALE_DIGITS
+# Sums and differences are formed over at most this many distinct context values (quadratic in it).
+_MAX_PAIR_VALUES = 150
+
+_DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2012": "-", "\ufe63": "-", "\uff0d": "-"})
+
+# Candidates start with a sign, a digit or a decimal point (so the regex engine can skip ahead fast); what may
+# precede a number (not a word character, "#", "@", "/", "\\" or a decimal point) is checked in Python.
+_NUMBER = re.compile(
+    r"(?=[-.\d])"  # lets the regex engine jump between candidate characters
+    r"(?P<sign>-)?"
+    r"(?:(?P<int>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.(?P<frac>\d+))?|\.(?P<frac_only>\d+))"
+    r"(?P<suffix>\s?(?:[kKmM]|[bBmM][nN])\b|\s(?:thousand|million|billion)\b|(?:st|nd|rd|th|ST|ND|RD|TH)\b)?"
+)
+_GLUE = frozenset(".#@/\\_")
+_BULLET_MARKER = re.compile(r"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?\d{1,3}[.)](?=\s|$)")
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
+}  # fmt: skip
+# Written cardinals ("three", "twenty-one"). A number word hyphenated to another word is not read as a number:
+# "two-wave total" is surf jargon (a heat score is the best two waves), not a claim about the heat.
+_WRITTEN_VALUES: dict[str, int] = {**_UNITS, **_TENS}
+_WRITTEN_VALUES.update(
+    {f"{tens}-{unit}": tv + uv for tens, tv in _TENS.items() for unit, uv in _UNITS.items() if 0 < uv < 10}
+)
+# Number words looked for in a response ("one" is mostly a pronoun there) and in a context (ordinals too).
+_RESPONSE_WORDS = frozenset(_WRITTEN_VALUES) - {"one"}
+_CONTEXT_WORDS = frozenset(_WRITTEN_VALUES) | frozenset(_ORDINALS)
+
+_MULTIPLIERS = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "million": 6, "bn": 9, "billion": 9}
+
+
+class NumberMention(NamedTuple):
+    """One number found in a text.
+
+    ``readings`` holds ``(value, quantum)`` pairs in units of 10^-4: the absolute value and the precision shown
+    (``8.50`` -> ``(85000, 100)``, ``17`` -> ``(170000, 10000)``, ``18.72k`` -> ``(187200000, 100000)``). There is
+    more than one reading only for an ambiguous suffix: ``2m`` is 2 million or 2 metres.
+    """
+
+    text: str
+    start: int
+    readings: tuple[tuple[int, int], ...]
+    negative: bool = False
+
+    @property
+    def scaled(self) -> int:
+        """The first reading's absolute value in units of 10^-4."""
+        return self.readings[0][0]
+
+    @property
+    def value(self) -> float:
+        """The first reading as a float, signed (for display; comparisons use the exact integers)."""
+        magnitude = self.readings[0][0] / SCALE
+        return -magnitude if self.negative else magnitude
+
+
+def _round_half_up(value: int, quantum: int) -> int:
+    return ((value + quantum // 2) // quantum) * quantum
+
+
+def _reading(int_part: str, frac: str, exponent: int) -> tuple[int, int]:
+    """``(value, quantum)`` in 10^-4 units for the digits ``int_part.frac`` times ``10**exponent``."""
+    digits = int((int_part or "0").replace(",", "") + frac)
+    shift = SCALE_DIGITS + exponent - len(frac)
+    if shift >= 0:
+        return digits * 10**shift, 10**shift
+    # More decimals than the scale keeps: round to the scale and compare at its precision.
+    return _round_half_up(digits, 10**-shift) // 10**-shift, 1
+
+
+def _readings(int_part: str, frac: str, suffix: str) -> tuple[tuple[int, int], ...]:
+    suffix = suffix.strip().lower()
+    first = _reading(int_part, frac, _MULTIPLIERS.get(suffix, 0))
+    if suffix == "m":  # "2m": 2 million, or 2 metres
+        return (first, _reading(int_part, frac, 0))
+    return (first,)
+
+
+def _digit_mentions(text: str, skip: set[int]) -> list[NumberMention]:
+    out: list[NumberMention] = []
+    cache: dict[tuple[str, str, str], tuple[tuple[int, int], ...]] = {}  # junk repeats the same few numbers
+    for match in _NUMBER.finditer(text):
+        start = match.start()
+        sign, int_part, frac, frac_only, suffix = match.groups()
+        negative = sign is not None
+        if start:
+            before = text[start - 1]
+            glued = before.isalnum() or before in _GLUE
+            if negative:
+                if glued or before == "-":
+                    # "3-2", "17.10-13.65": the dash joins two numbers, so the second one is unsigned.
+                    negative, start = False, start + 1
+            elif glued:
+                continue
+        if start in skip:
+            continue
+        key = (int_part or "", frac or frac_only or "", suffix or "")
+        readings = cache.get(key)
+        if readings is None:
+            readings = cache[key] = _readings(*key)
+        out.append(NumberMention(text[start : match.end()].strip(), start, readings, negative))
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _word_pattern(words: frozenset[str]) -> re.Pattern[str]:
+    """A regex for exactly these (lower-case) number words as whole, unhyphenated words, longest first."""
+    alternatives = "|".join(sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
+def _written_mentions(text: str, present: frozenset[str], *, context: bool) -> list[NumberMention]:
+    out = []
+    for match in _word_pattern(present).finditer(text.lower()):
+        word = match.group(0)
+        number = _WRITTEN_VALUES.get(word)
+        value = number if number is not None else _ORDINALS[word]
+        out.append(NumberMention(text[match.start() : match.end()], match.start(), ((value * SCALE, SCALE),)))
+    return out
+
+
+def extract_numbers(text: str, *, context: bool = False) -> list[NumberMention]:
+    """Number mentions in ``text``, in order of appearance (see the module docstring for the rules).
+
+    ``context=True`` reads a context rather than a response: written ``one`` and written ordinals count too.
+    Never raises on a string.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    if not text:
+        return []
+    normalized = text.translate(_DASHES)
+    skip = {m.end() - len(m.group(0).lstrip(" \t-*\u2022")) for m in _BULLET_MARKER.finditer(normalized)}
+    mentions = list(_digit_mentions(normalized, skip))
+    present = word_set(text) & (_CONTEXT_WORDS if context else _RESPONSE_WORDS)
+    if not present:
+        return mentions
+    written = _written_mentions(normalized, present, context=context)
+    if written:
+        mentions.extend(written)
+        mentions.sort(key=lambda m: m.start)
+    return mentions
+
+
+class NumberSupport:
+    """The values a context supports: its own numbers, and sums and differences of two different ones.
+
+    A context number matches a mention rounded to the precision shown (``17`` matches ``17.10``). A sum or
+    difference must be shown at least as precisely as its finer operand (``17.10 - 13.65`` matches ``3.45`` but
+    not ``3.5``), otherwise any small integer would be "a sum of two context numbers, rounded".
+    Built once per context by :func:`number_support` (cached), so checking a response costs a few set lookups per
+    mention; rounded copies of the direct values are built lazily, once per precision.
+    """
+
+    def __init__(self, direct: Iterable[tuple[int, int]], extra: Iterable[tuple[int, int]] = ()) -> None:
+        readings = set(direct)
+        self.direct: frozenset[int] = frozenset(v for v, _ in readings) | frozenset(v for v, _ in extra)
+        self.context_values: frozenset[int] = frozenset(v for v, _ in readings)
+        pool = sorted(readings)[:_MAX_PAIR_VALUES]
+        derived: dict[int, set[int]] = {}
+        for i, (a, qa) in enumerate(pool):
+            for b, qb in pool[i + 1 :]:
+                bucket = derived.setdefault(min(qa, qb), set())
+                bucket.add(a + b)
+                bucket.add(abs(a - b))
+        self.derived: dict[int, frozenset[int]] = {q: frozenset(vs) for q, vs in derived.items()}
+        self._rounded_cache: dict[tuple[bool, int], frozenset[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.context_values)
+
+    def _rounded(self, context_only: bool, quantum: int) -> frozenset[int]:
+        key = (context_only, quantum)
+        found = self._rounded_cache.get(key)
+        if found is None:
+            source = self.context_values if context_only else self.direct
+            found = source if quantum == 1 else frozenset(_round_half_up(v, quantum) for v in source)
+            self._rounded_cache[key] = found
+        return found
+
+    def in_context(self, mention: NumberMention) -> bool:
+        """Whether the mention is one of the context's own numbers, at the precision shown."""
+        return any(_round_half_up(v, q) in self._rounded(True, q) for v, q in mention.readings)
+
+    def supports(self, mention: NumberMention) -> bool:
+        """Whether the mention is a context (or instruction) number, or the sum or difference of two."""
+        for value, quantum in mention.readings:
+            if _round_half_up(value, quantum) in self._rounded(False, quantum):
+                return True
+            if value % quantum == 0 and any(
+                value in values for finest, values in self.derived.items() if quantum <= finest
+            ):
+                return True
+        return False
+
+
+@functools.lru_cache(maxsize=4096)
+def number_support(context: str, instruction: str = "") -> NumberSupport:
+    """The (cached) :class:`NumberSupport` of a context; numbers in the instruction are supported as written."""
+    direct = [r for m in extract_numbers(context, context=True) for r in m.readings]
+    extra = [r for m in extract_numbers(instruction, context=True) for r in m.readings] if instruction else []
+    return NumberSupport(direct, extra)

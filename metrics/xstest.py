@@ -1,0 +1,142 @@
+"""Agreement of the refusal detector with XSTest's human labels: ``python -m metrics.xstest``.
+
+XSTest (Röttger et al., NAACL 2024) ships completions of five chat models, each labelled by two annotators as
+full compliance, full refusal or partial refusal. A completion is a refusal here when its ``final_label`` is
+``2_full_refusal`` or ``3_partial_refusal``; agreement is the share of completions where
+:func:`metrics.refusal.is_refusal` says the same.
+
+The detector was written and tuned on the three development files only (``gpt4``, ``llama2new``,
+``mistralinstruct``); ``llama2orig`` and ``mistralguard`` are held out and only ever evaluated. The paper's own
+string-match classifier reaches 85.1% on the held-out pair.
+
+    python -m metrics.xstest                      # dev and held-out figures, JSON then one line of text
+    python -m metrics.xstest --split dev          # dev files only
+    python -m metrics.xstest --data-dir PATH      # or set WSL_XSTEST_DIR
+
+The data directory defaults to ``../shared/data/xstest`` relative to the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from metrics.refusal import is_refusal
+
+__all__ = [
+    "DEV_FILES",
+    "HELDOUT_FILES",
+    "PAPER_STRING_MATCH_HELDOUT",
+    "default_data_dir",
+    "evaluate",
+    "load_completions",
+    "main",
+]
+
+DEV_FILES: tuple[str, ...] = ("gpt4", "llama2new", "mistralinstruct")
+HELDOUT_FILES: tuple[str, ...] = ("llama2orig", "mistralguard")
+REFUSAL_LABELS: frozenset[str] = frozenset({"2_full_refusal", "3_partial_refusal"})
+PAPER_STRING_MATCH_HELDOUT = 0.851
+PAPER_STRING_MATCH_ALL = 0.884
+SPLITS: dict[str, tuple[str, ...]] = {"dev": DEV_FILES, "heldout": HELDOUT_FILES}
+ENV_VAR = "WSL_XSTEST_DIR"
+
+
+def default_data_dir() -> Path:
+    """``$WSL_XSTEST_DIR`` if set, else ``../shared/data/xstest`` relative to the repository root."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    repo_root = Path(__file__).resolve().parent.parent
+    return repo_root.parent / "shared" / "data" / "xstest"
+
+
+def completions_path(data_dir: Path, model: str) -> Path:
+    """Where the completions of ``model`` live in an XSTest data directory."""
+    return Path(data_dir) / f"xstest_v2_completions_{model}.csv"
+
+
+def load_completions(data_dir: str | Path, model: str) -> list[tuple[str, bool]]:
+    """``(completion, human says refusal)`` pairs for one model's XSTest file."""
+    path = completions_path(Path(data_dir), model)
+    if not path.is_file():
+        raise FileNotFoundError(f"no XSTest completions for {model!r} at {path}")
+    with open(path, encoding="utf-8", newline="") as handle:
+        return [(row["completion"], row["final_label"] in REFUSAL_LABELS) for row in csv.DictReader(handle)]
+
+
+def _file_report(rows: list[tuple[str, bool]]) -> dict[str, Any]:
+    counts = {"tp": 0, "tn": 0, "fp": 0, "fn": 0}
+    for text, label in rows:
+        predicted = is_refusal(text)
+        key = ("t" if predicted == label else "f") + ("p" if predicted else "n")
+        counts[key] += 1
+    n = len(rows)
+    return {"agreement": (counts["tp"] + counts["tn"]) / n if n else 0.0, "n": n, **counts}
+
+
+def evaluate(data_dir: str | Path | None = None, splits: Sequence[str] = ("dev", "heldout")) -> dict[str, Any]:
+    """Per-file and per-split agreement of :func:`is_refusal` with the human labels.
+
+    Reads only the files of the requested ``splits`` (``"dev"``, ``"heldout"``).
+    """
+    unknown = [s for s in splits if s not in SPLITS]
+    if unknown:
+        raise ValueError(f"unknown split(s) {unknown}; valid: {list(SPLITS)}")
+    root = Path(data_dir) if data_dir is not None else default_data_dir()
+    report: dict[str, Any] = {
+        "detector": "metrics.refusal.is_refusal (rules tuned on the dev files only)",
+        "data_dir": str(root),
+        "refusal_labels": sorted(REFUSAL_LABELS),
+    }
+    for split in splits:
+        files = {model: _file_report(load_completions(root, model)) for model in SPLITS[split]}
+        n = sum(f["n"] for f in files.values())
+        agree = sum(f["tp"] + f["tn"] for f in files.values())
+        report[split] = {"agreement": agree / n if n else 0.0, "n": n, "files": files}
+    report["reference"] = {
+        "paper_string_match_heldout": PAPER_STRING_MATCH_HELDOUT,
+        "paper_string_match_all": PAPER_STRING_MATCH_ALL,
+    }
+    return report
+
+
+def summary_line(report: dict[str, Any]) -> str:
+    """One line of text for a report from :func:`evaluate`."""
+    parts = [
+        f"{split} {report[split]['agreement']:.1%} ({report[split]['n']} rows)" for split in SPLITS if split in report
+    ]
+    return (
+        "XSTest refusal-detector agreement with human labels: "
+        + ", ".join(parts)
+        + f"; the paper's string match: {PAPER_STRING_MATCH_HELDOUT:.1%} on the held-out pair"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; prints the JSON report, then a summary line. Returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m metrics.xstest", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help=f"XSTest directory (default: ${ENV_VAR} or ../shared/data/xstest)"
+    )
+    parser.add_argument("--split", choices=("all", *SPLITS), default="all", help="which files to evaluate")
+    args = parser.parse_args(argv)
+    splits = tuple(SPLITS) if args.split == "all" else (args.split,)
+    try:
+        report = evaluate(args.data_dir, splits)
+    except FileNotFoundError as exc:
+        print(f"error: {exc} (pass --data-dir or set {ENV_VAR})", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2))
+    print(summary_line(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
