@@ -1,13 +1,30 @@
-"""The README's main job: load the embedded model and write a post for a sample task."""
+"""The README's main job: data, then a short LoRA SFT of the embedded model, then base vs SFT on the test split.
+
+    python -m examples.demo                      # the full short run (about 10 minutes on 2 CPU cores)
+    python -m examples.demo --sft-steps 2 --limit 4 --model <dir>   # a tiny budget (the test runs this)
+
+Steps:
+1. ``python -m wsl_env.data all``: normalise, validate, split and report the data (``data/processed/``);
+2. one post from the base model for a sample task, to see what we start from;
+3. ``python -m train.sft``: a LoRA adapter on the train split (``artifacts/<run>/`` with its manifest);
+4. ``python -m baselines.evaluate`` for the base model and for base + adapter on the test split;
+5. a table of both, written to ``runs/demo/comparison.md``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
+from typing import Any
 
-import torch
-
-from wsl_env import Constraints, Task, load_model, render_prompt
+from agents import LLMAgent
+from baselines.evaluate import EvalConfig, evaluate
+from baselines.report import METRIC_NAMES, fmt, markdown_table
+from wsl_env import Constraints, Task
+from wsl_env._io import atomic_write_text
+from wsl_env.data import build
+from wsl_env.models import EMBEDDED_ALIAS
 
 SAMPLE = Task(
     id="demo-1",
@@ -22,21 +39,65 @@ SAMPLE = Task(
 )
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", default="smollm2-135m-instruct", help="alias, HF id or local directory")
-    parser.add_argument("--max-new-tokens", type=int, default=96)
+def run_sft(args: argparse.Namespace) -> Path:
+    from train.sft import cli
+
+    run = Path(args.artifacts) / args.run_name
+    argv = ["--model", args.model, "--run_name", args.run_name, "--max_steps", str(args.sft_steps),
+            "--n_generated", str(args.n_generated), "--overwrite", "true"]
+    if args.artifacts:
+        argv += ["--artifacts_root", args.artifacts]
+    cli(argv)
+    return run
+
+
+def summary_row(label: str, summary: dict[str, Any]) -> list[str]:
+    return [label, *(fmt(summary["mean"][m]) for m in METRIC_NAMES), fmt(summary["refusal_rate"]),
+            fmt(summary["answer_rate"])]
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description="Data, short SFT, and base-vs-SFT evaluation.")
+    parser.add_argument("--model", default=EMBEDDED_ALIAS, help="alias, Hugging Face id or local directory")
+    parser.add_argument("--sft-steps", type=int, default=120, help="SFT optimiser steps")
+    parser.add_argument("--n-generated", type=int, default=200, help="generated tasks added to the SFT data")
+    parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N test tasks")
+    parser.add_argument("--max-new-tokens", type=int, default=128)
+    parser.add_argument("--run-name", default="demo-sft")
+    parser.add_argument("--artifacts", default="artifacts", help="where the adapter run directory goes")
+    parser.add_argument("--data-dir", default="data/processed")
+    parser.add_argument("--out", default="runs/demo")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    model, tokenizer = load_model(args.model)
-    print(f"loaded {args.model} ({sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters) "
-          f"in {time.perf_counter() - start:.1f}s")
-    inputs = tokenizer(render_prompt(tokenizer, SAMPLE), return_tensors="pt", add_special_tokens=False)
-    with torch.inference_mode():
-        out = model.generate(**inputs, max_new_tokens=args.max_new_tokens, do_sample=False,
-                             pad_token_id=tokenizer.pad_token_id)
-    post = tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
-    print(f"\n--- task: {SAMPLE.instruction}\n--- context: {SAMPLE.context}\n--- post:\n{post.strip()}")
+
+    print("== 1. data", flush=True)
+    build(out_dir=args.data_dir)
+    test_file = str(Path(args.data_dir) / "test.jsonl")
+
+    print("\n== 2. the base model on a sample task", flush=True)
+    base = LLMAgent(model=args.model)
+    post = base.generate([SAMPLE], max_new_tokens=args.max_new_tokens)[0]
+    print(f"context: {SAMPLE.context}\npost:\n{post}\n", flush=True)
+
+    print("== 3. LoRA SFT", flush=True)
+    adapter = run_sft(args)
+
+    print("\n== 4. evaluation on the test split", flush=True)
+    results = {}
+    for label, agent, adapter_dir in (("base", base, None), ("base + SFT", None, str(adapter))):
+        config = EvalConfig(tasks=test_file, agent="llm", model=args.model, adapter=adapter_dir,
+                            max_new_tokens=args.max_new_tokens, limit=args.limit,
+                            out=str(Path(args.out) / label.replace(" + ", "-").replace(" ", "-")))
+        results[label] = evaluate(config, agent=agent)
+
+    table = markdown_table(["model", *METRIC_NAMES, "refusal rate", "answer rate"],
+                           [summary_row(label, s) for label, s in results.items()])
+    minutes = (time.perf_counter() - start) / 60
+    text = (f"# Demo: base vs SFT on the test split\n\n{table}\nAdapter: `{adapter}`. "
+            f"Whole run: {minutes:.1f} min.\n")
+    atomic_write_text(Path(args.out) / "comparison.md", text)
+    print(f"\n{text}", flush=True)
+    return results
 
 
 if __name__ == "__main__":

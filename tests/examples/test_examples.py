@@ -16,6 +16,11 @@ def test_loop_examples_run(module, tiny_model_dir, capsys) -> None:
     assert "return" in capsys.readouterr().out
 
 
-def test_demo_runs_on_a_local_model(tiny_model_dir, capsys) -> None:
-    demo.main(["--model", str(tiny_model_dir), "--max-new-tokens", "4"])
-    assert "--- post:" in capsys.readouterr().out
+def test_demo_runs_end_to_end_with_a_tiny_budget(tiny_model_dir, tmp_path, capsys) -> None:
+    results = demo.main(["--model", str(tiny_model_dir), "--sft-steps", "1", "--n-generated", "4", "--limit", "3",
+                         "--max-new-tokens", "4", "--data-dir", str(tmp_path / "data"),
+                         "--artifacts", str(tmp_path / "artifacts"), "--out", str(tmp_path / "runs")])
+    assert set(results) == {"base", "base + SFT"} and all(r["n"] == 3 for r in results.values())
+    assert (tmp_path / "artifacts" / "demo-sft" / "manifest.json").is_file()
+    assert (tmp_path / "data" / "test.jsonl").is_file()
+    assert "| base + SFT |" in (tmp_path / "runs" / "comparison.md").read_text()
