@@ -19,3 +19,11 @@ def test_bench_rollout_tiny(tiny_model_dir, capsys) -> None:
     assert result["baseline"]["tokens_per_second"] > 0 and result["fast"]["tokens_per_second"] > 0
     assert result["greedy_identical"] == "2/2"  # fp32 fast path reproduces greedy decoding exactly
     assert "HF generate, batch 1, fp32" in capsys.readouterr().out
+
+
+def test_bench_metrics_tiny(capsys) -> None:
+    from benchmarks import bench_metrics
+
+    assert bench_metrics.main(["--n", "200", "--tasks", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "responses" in out and "|" in out
