@@ -59,7 +59,7 @@ def summary_row(label: str, summary: dict[str, Any]) -> list[str]:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description="Data, short SFT, and base-vs-SFT evaluation.")
     parser.add_argument("--model", default=EMBEDDED_ALIAS, help="alias, Hugging Face id or local directory")
-    parser.add_argument("--sft-steps", type=int, default=60, help="SFT optimiser steps (8 rows each)")
+    parser.add_argument("--sft-steps", type=int, default=40, help="SFT optimiser steps (8 rows each)")
     parser.add_argument("--n-generated", type=int, default=200, help="generated tasks added to the SFT data")
     parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N test tasks")
     parser.add_argument("--max-new-tokens", type=int, default=128)

@@ -1,0 +1,99 @@
+"""Peak memory and speed of LoRA SFT on the embedded SmolLM2-135M-Instruct (target: peak RSS at most 4 GB).
+
+    python -m benchmarks.bench_train_memory                       # SmolLM2, 10 steps x 8 rows, max_length 512
+    python -m benchmarks.bench_train_memory --model <dir> --steps 2 --batch 2   # tiny model, for a smoke test
+    python -m benchmarks.bench_train_memory --activation_checkpointing true     # any other flag goes to train.sft
+
+Runs the real entry point (``train.sft.main``) in this process on the ``train`` split (generated tasks if the
+split is missing), then reports the process's peak resident set size (``ru_maxrss``: everything, Python, torch,
+the model, the optimizer, activations and the tokenised data), the median seconds per optimizer step,
+and training tokens per second (prompt + response tokens through forward and backward).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from typing import Any
+
+from transformers import TrainerCallback
+
+from wsl_env.models import EMBEDDED_ALIAS
+
+LIMIT_MB = 4096
+
+
+class StepTimer(TrainerCallback):
+    """Wall-clock seconds of each optimizer step."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self._start = 0.0
+
+    def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._start = time.perf_counter()
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.times.append(time.perf_counter() - self._start)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default=EMBEDDED_ALIAS)
+    parser.add_argument("--steps", type=int, default=10, help="optimizer steps (each takes batch x accumulation rows)")
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--max-length", type=int, default=512)
+    parser.add_argument("--model-dtype", default="auto")
+    parser.add_argument("--out", default=None, help="also write the JSON result here")
+    args, sft_flags = parser.parse_known_args(argv)
+
+    from train import sft
+    from train.common import parse_config
+    from wsl_env.envs.sources import data_dir
+
+    has_split = (data_dir() / "train.jsonl").is_file()
+    timer = StepTimer()
+    with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
+        config = parse_config(sft.SFTRunConfig, [
+            "--model", args.model, "--model_dtype", args.model_dtype, "--artifacts_root", tmp,
+            "--run_name", "bench", "--max_steps", str(args.steps), "--per_device_train_batch_size", str(args.batch),
+            "--max_length", str(args.max_length), "--save_steps", str(10 * args.steps), "--logging_steps", "1",
+            "--train_file", "train" if has_split else "", "--n_generated", "0" if has_split else "64",
+            *sft_flags,
+        ])
+        manifest = sft.main(config, extra_callbacks=[timer])
+    metrics = manifest["final_metrics"]
+    result = {
+        "model": args.model,
+        "steps": args.steps,
+        "batch": args.batch,
+        "max_length": args.max_length,
+        "model_dtype": args.model_dtype,
+        "sft_flags": sft_flags,
+        "trainable_params": manifest["trainable_params"],
+        "seconds_per_step": round(statistics.median(timer.times), 3),
+        "train_tokens_per_second": round(metrics.get("train_tokens_per_second", 0.0), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "limit_mb": LIMIT_MB,
+        "cpu_count": len(os.sched_getaffinity(0)),
+    }
+    result["within_limit"] = result["peak_rss_mb"] <= LIMIT_MB
+    print(json.dumps(result, indent=2))
+    if args.out:
+        with open(args.out, "w") as handle:
+            json.dump(result, handle, indent=2)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main()["within_limit"] else 1)

@@ -1,0 +1,168 @@
+"""Run directories, checkpoints, LoRA parameter counts, config parsing and the manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from train.common import (
+    CHECKPOINTS,
+    RunError,
+    complete_checkpoints,
+    count_trainable,
+    data_hash,
+    default_run_name,
+    format_trainable,
+    git_commit,
+    parse_config,
+    prepare_run_dir,
+    remove_incomplete_checkpoints,
+    write_manifest,
+)
+from train.sft import SFTRunConfig
+
+# TinyLlama-1.1B-Chat-v1.0's config.json (architecture fields).
+TINYLLAMA = {
+    "vocab_size": 32000, "hidden_size": 2048, "intermediate_size": 5632, "num_hidden_layers": 22,
+    "num_attention_heads": 32, "num_key_value_heads": 4, "max_position_embeddings": 2048,
+    "rms_norm_eps": 1e-5, "tie_word_embeddings": False,
+}
+
+
+def _checkpoint(root: Path, step: int, complete: bool = True) -> Path:
+    path = root / f"checkpoint-{step}"
+    path.mkdir(parents=True)
+    (path / "adapter_model.safetensors").write_bytes(b"x")
+    if complete:
+        (path / "trainer_state.json").write_text("{}")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "model", "expected"),
+    [
+        ("sft", "smollm2-135m-instruct", "sft-smollm2-135m-instruct"),  # the embedded alias
+        ("dpo", "TinyLlama/TinyLlama-1.1B-Chat-v1.0", "dpo-tinyllama-1.1b-chat-v1.0"),  # a hub id: the name part
+        ("grpo", "/tmp/some dir/My_Model/", "grpo-my-model"),  # a local directory: its slugged name
+    ],
+)
+def test_default_run_name_is_stable_and_readable(algorithm: str, model: str, expected: str) -> None:
+    assert default_run_name(algorithm, model) == expected
+
+
+def test_complete_checkpoints_ignore_half_written_ones(tmp_path: Path) -> None:
+    _checkpoint(tmp_path, 2)
+    _checkpoint(tmp_path, 10)
+    _checkpoint(tmp_path, 12, complete=False)  # killed while saving: no trainer_state.json
+    assert [p.name for p in complete_checkpoints(tmp_path)] == ["checkpoint-2", "checkpoint-10"]  # numeric order
+    assert [p.name for p in remove_incomplete_checkpoints(tmp_path)] == ["checkpoint-12"]
+    assert not (tmp_path / "checkpoint-12").exists()
+
+
+def _config(tmp_path: Path, *flags: str) -> SFTRunConfig:
+    return parse_config(SFTRunConfig, ["--artifacts_root", str(tmp_path), "--run_name", "r", *flags])
+
+
+def test_prepare_run_dir_refuses_to_clobber_a_run(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    assert prepare_run_dir(config) is None  # a new run starts fresh
+    _checkpoint(tmp_path / "r" / CHECKPOINTS, 1)
+    with pytest.raises(RunError, match="--resume.*--overwrite"):
+        prepare_run_dir(_config(tmp_path))
+
+
+def test_prepare_run_dir_resume_picks_last_complete_checkpoint(tmp_path: Path) -> None:
+    root = tmp_path / "r" / CHECKPOINTS
+    _checkpoint(root, 3)
+    _checkpoint(root, 4, complete=False)
+    (tmp_path / "r" / "manifest.json").write_text("{}")  # an earlier finish
+    last = prepare_run_dir(_config(tmp_path, "--resume"))
+    assert last is not None and Path(last).name == "checkpoint-3"
+    assert not (root / "checkpoint-4").exists()  # the half-written one is gone
+    assert not (tmp_path / "r" / "manifest.json").exists()  # unfinished again until the new manifest
+
+
+def test_prepare_run_dir_overwrite_clears_the_old_run(tmp_path: Path) -> None:
+    _checkpoint(tmp_path / "r" / CHECKPOINTS, 5)
+    (tmp_path / "r" / "log.jsonl").write_text('{"step": 5}\n')
+    assert prepare_run_dir(_config(tmp_path, "--overwrite")) is None
+    assert not (tmp_path / "r" / CHECKPOINTS).exists() and not (tmp_path / "r" / "log.jsonl").exists()
+
+
+def test_resume_and_overwrite_together_are_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="contradict"):
+        _config(tmp_path, "--resume", "--overwrite")
+
+
+def test_yaml_config_sets_fields_and_flags_override_it(tmp_path: Path) -> None:
+    yaml_path = tmp_path / "sft.yaml"
+    yaml_path.write_text("max_steps: 7\nlearning_rate: 0.001\nlora_target_modules: [q_proj, v_proj]\n"
+                         "bf16: false\nrun_name: from-yaml\n")
+    config = parse_config(SFTRunConfig, ["--config", str(yaml_path), "--max_steps", "3",
+                                         "--artifacts_root", str(tmp_path)])
+    assert config.max_steps == 3  # the flag wins over the file
+    assert config.learning_rate == 0.001 and config.bf16 is False  # from the file
+    assert config.lora_target_modules == ["q_proj", "v_proj"]  # lists work
+    assert config.run_name == "from-yaml"
+    assert Path(config.output_dir) == tmp_path / "from-yaml" / CHECKPOINTS  # checkpoints inside the run dir
+
+
+def test_yaml_config_rejects_unknown_keys(tmp_path: Path) -> None:
+    yaml_path = tmp_path / "bad.yaml"
+    yaml_path.write_text("max_stepz: 7\n")
+    with pytest.raises(ValueError, match="max_stepz"):
+        parse_config(SFTRunConfig, ["--config", str(yaml_path)])
+
+
+def test_cpu_defaults(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    assert config.use_cpu and config.report_to in ([], "none", ["none"]) and config.disable_tqdm is False  # no trackers
+    assert config.activation_checkpointing is True and config.dataloader_num_workers == 0
+    assert config.lora_r == 16 and len(config.lora_target_modules) == 7  # all attention + MLP projections
+
+
+def test_tinyllama_q_v_lora_has_the_original_projects_trainable_count() -> None:
+    # The original project reported 2,252,800 (0.20%) trainable parameters for LoRA r=16 on q_proj and v_proj.
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    with torch.device("meta"):
+        model = LlamaForCausalLM(LlamaConfig(**TINYLLAMA))
+        model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules=["q_proj", "v_proj"],
+                                                 task_type="CAUSAL_LM"))
+    trainable, total = count_trainable(model)
+    assert trainable == 2_252_800
+    assert format_trainable(trainable, total).startswith("trainable params: 2,252,800 (0.20%)")
+
+
+def test_data_hash_is_canonical_and_order_sensitive() -> None:
+    rows = [{"b": 1, "a": [1, 2]}, {"c": "x"}]
+    assert data_hash(rows) == data_hash([{"a": [1, 2], "b": 1}, {"c": "x"}])  # key order does not matter
+    assert data_hash(rows) != data_hash(rows[::-1])  # row order does
+    assert data_hash(rows).startswith("sha256:") and len(data_hash(rows)) == len("sha256:") + 64
+
+
+def test_git_commit_is_a_hash_or_none(tmp_path: Path) -> None:
+    commit = git_commit()
+    assert commit is None or len(commit.removesuffix("-dirty")) == 40
+    assert git_commit(tmp_path) is None  # not a repository
+
+
+def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    path = write_manifest(tmp_path, base_model="m", final_metrics={"loss": 1.5}, created=Path("x"))
+    assert json.loads(path.read_text())["final_metrics"] == {"loss": 1.5}
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
+
+
+@pytest.mark.parametrize(("name", "class_name"), [("sft", "SFTRunConfig"), ("dpo", "DPORunConfig"),
+                                                 ("grpo", "GRPORunConfig"), ("rloo", "RLOORunConfig")])
+def test_shipped_yaml_configs_parse(name: str, class_name: str) -> None:
+    import importlib
+
+    config_cls = getattr(importlib.import_module(f"train.{name}"), class_name)
+    path = Path(__file__).resolve().parents[2] / "train" / "configs" / f"{name}.yaml"
+    config = parse_config(config_cls, ["--config", str(path)])
+    assert config.algorithm == name and config.run_name == f"{name}-smollm2"

@@ -1,0 +1,61 @@
+"""train/dpo.py: pair selection, and the whole pipeline (sample, score, pair, DPO) with the tiny model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from safetensors.torch import load_file
+
+from train.dpo import DPORunConfig, cli, score_candidates, select_pair
+from wsl_env.task import load_tasks
+
+
+@pytest.mark.parametrize(
+    ("texts", "rewards", "threshold", "expected"),
+    [
+        (["a", "b", "c"], [0.2, 0.9, 0.5], 0.1, (1, 0)),  # best vs worst
+        (["a", "b"], [0.50, 0.55], 0.1, None),  # margin too small: no pair
+        (["a", "b"], [0.4, 0.5], 0.1, None),  # a margin equal to the threshold does not exceed it
+        (["same", "same"], [0.0, 1.0], 0.1, None),  # identical texts never make a pair
+        (["a", "b", "c"], [0.9, 0.9, 0.1], 0.1, (0, 2)),  # ties: the first best
+    ],
+)
+def test_select_pair(texts: list[str], rewards: list[float], threshold: float, expected: tuple | None) -> None:
+    assert select_pair(texts, rewards, threshold) == expected
+
+
+def test_candidates_are_scored_through_the_response_env(task_file: Path) -> None:
+    task = load_tasks(task_file)[0]
+    [[reference, _refusal, junk]] = score_candidates([task], [[task.reference, "I can't help.", "zzz"]])
+    assert reference == pytest.approx(1.0)  # the reference post earns full reward
+    assert junk < reference
+
+
+def test_config_needs_two_candidates() -> None:
+    with pytest.raises(ValueError, match="two candidates"):
+        DPORunConfig(samples_per_prompt=1, add_reference=False)
+
+
+def test_dpo_end_to_end_from_the_sft_policy(sft_run: Path, tiny_model_dir: Path, task_file: Path, flags,
+                                            tmp_path: Path) -> None:
+    manifest = cli(flags(tiny_model_dir, task_file, tmp_path, "dpo-tiny")[2:]  # base model from the SFT manifest
+                   + ["--sft_adapter", str(sft_run), "--num_prompts", "4", "--samples_per_prompt", "2",
+                      "--sample_max_new_tokens", "8", "--max_length", "384", "--per_device_train_batch_size", "2"])
+    run = tmp_path / "dpo-tiny"
+    assert manifest["algorithm"] == "dpo" and manifest["base_model"] == str(tiny_model_dir)
+    assert manifest["sft_adapter"] == str(sft_run)
+    assert manifest["final_metrics"]["global_step"] == 2
+    pairs = [json.loads(line) for line in (run / "pairs.jsonl").read_text().splitlines()]
+    assert len(pairs) == manifest["pairs"]["pairs"] > 0
+    assert all(p["chosen_reward"] - p["rejected_reward"] > 0.1 for p in pairs)  # the margin threshold held
+    # A random tiny model never writes a good post, so the reference is the chosen response.
+    assert manifest["pairs"]["pairs_with_reference_chosen"] == len(pairs)
+    assert (run / "curves.png").is_file() and "rewards/margins" in (run / "log.jsonl").read_text()
+    # One LoRA on the base: the trainable copy of the SFT adapter (same shape, moved), not TRL's frozen "ref".
+    assert not (run / "ref").exists()
+    sft_weights, dpo_weights = load_file(sft_run / "adapter_model.safetensors"), load_file(
+        run / "adapter_model.safetensors")
+    assert sft_weights.keys() == dpo_weights.keys()
+    assert any(not sft_weights[k].equal(dpo_weights[k]) for k in sft_weights)

@@ -1,0 +1,96 @@
+"""Training datasets (train/data.py; named test_train_data.py so it does not clash with tests/wsl_env/test_data.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import metrics
+from train.data import generated_tasks, preference_row, prompt_rows, sft_rows, to_dataset, training_tasks
+from wsl_env.prompt import build_messages
+from wsl_env.task import dump_tasks, load_tasks
+from wsl_env.tasks import TaskGenerator
+
+
+def test_sft_rows_are_the_build_messages_conversation(task_file: Path) -> None:
+    tasks = load_tasks(task_file)
+    rows = sft_rows(tasks)
+    assert len(rows) == len(tasks)
+    for task, row in zip(tasks, rows, strict=True):
+        # prompt + completion is exactly build_messages(task) + the assistant's reference
+        assert row["prompt"] + row["completion"] == build_messages(task) + [
+            {"role": "assistant", "content": task.reference}]
+
+
+def test_sft_rows_skip_tasks_without_reference(task_file: Path) -> None:
+    task = load_tasks(task_file)[0]
+    from dataclasses import replace
+
+    assert sft_rows([replace(task, reference=None)]) == []
+
+
+def test_prompt_rows_feed_the_reward_functions(task_file: Path) -> None:
+    tasks = load_tasks(task_file)
+    dataset = to_dataset(prompt_rows(tasks))
+    columns = {name: dataset[name] for name in dataset.column_names if name != "prompt"}
+    assert all(isinstance(c, str) for c in columns["constraints"])  # one Arrow type: JSON strings
+    assert json.loads(columns["constraints"][0]) == tasks[0].constraints.to_dict()
+    # The reference post earns full reward through the TRL adapter, read from the dataset columns.
+    rewards = metrics.TotalReward()(prompts=dataset["prompt"], completions=[t.reference for t in tasks], **columns)
+    assert rewards == pytest.approx([1.0] * len(tasks))
+
+
+def test_generated_tasks_never_include_held_out_tasks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first_three = TaskGenerator(seed=3).sample(3)
+    dump_tasks(first_three[1:2], tmp_path / "test.jsonl")  # pretend task 1 of this stream is a test task
+    monkeypatch.setenv("WSL_DATA_DIR", str(tmp_path))
+    tasks = training_tasks(None, n_generated=3, generator_seed=3)
+    assert sorted(t.id for t in tasks) == sorted([first_three[0].id, first_three[2].id])
+
+
+def test_generated_tasks_use_a_different_stream_than_the_splits() -> None:
+    # The splits are built from TaskGenerator(seed=0); training's extra tasks must not repeat them.
+    ids = {t.id for t in generated_tasks(6)}
+    assert not ids & {t.id for t in TaskGenerator(seed=0).sample(6)}
+
+
+def test_training_tasks_mix_sources_and_cut_to_budget(task_file: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    monkeypatch.setenv("WSL_DATA_DIR", str(tmp_path))  # no held-out splits here
+    tasks = training_tasks(str(task_file), n_generated=4, max_tasks=10, shuffle_seed=1)
+    assert len(tasks) == 10
+    assert {t.id.split("-")[1] for t in tasks} == {"11", "1"}  # file tasks (seed 11) and generated (seed 1)
+    assert [t.id for t in tasks] == [t.id for t in training_tasks(str(task_file), 4, max_tasks=10, shuffle_seed=1)]
+
+
+@pytest.mark.parametrize(
+    ("task_file_arg", "n_generated", "error"),
+    [
+        (None, 0, ValueError),  # nothing to train on
+        ("val-missing", 0, FileNotFoundError),  # neither a split nor a file
+    ],
+)
+def test_training_tasks_errors(task_file_arg: str | None, n_generated: int, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        training_tasks(task_file_arg, n_generated)
+
+
+def test_missing_split_says_how_to_build_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WSL_DATA_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="python -m wsl_env.data all"):
+        training_tasks("train")
+
+
+def test_preference_row_is_conversational(task_file: Path) -> None:
+    task = load_tasks(task_file)[0]
+    row = preference_row(task, "good", "bad")
+    assert row["prompt"] == build_messages(task)
+    assert row["chosen"] == [{"role": "assistant", "content": "good"}]
+    assert row["rejected"] == [{"role": "assistant", "content": "bad"}]
+
+
+def test_empty_dataset_is_an_error() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        to_dataset([])

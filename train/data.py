@@ -1,0 +1,137 @@
+"""Training data: tasks from a split (or JSONL file) plus generated tasks, as TRL datasets.
+
+Every prompt is built by :func:`wsl_env.prompt.build_messages`, the one way a task becomes chat messages.
+
+- SFT rows are *conversational prompt-completion* pairs: ``prompt = build_messages(task)`` and
+  ``completion = [{"role": "assistant", "content": task.reference}]``. Together they are exactly the
+  ``messages`` conversation ``build_messages(task) + [assistant]``; split this way, ``SFTTrainer`` computes the loss
+  on the response only (the system prompt and the context are not worth learning to predict).
+- GRPO/RLOO rows are prompt-only, with the task columns the reward functions read (``constraints`` as a JSON
+  string in every row, so the column has one Arrow type whatever the constraints are).
+- Generated tasks come from :class:`wsl_env.tasks.TaskGenerator` with a seed of their own; any that equals a
+  validation or test task (same instruction and context) is dropped, so training never sees held-out tasks.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from wsl_env.envs.sources import SPLITS, data_dir
+from wsl_env.prompt import build_messages
+from wsl_env.task import Task, load_tasks
+
+HELDOUT_SPLITS: tuple[str, ...] = ("val", "test")
+# The data pipeline builds its splits from TaskGenerator(seed=0); training draws its extra tasks elsewhere.
+DEFAULT_GENERATOR_SEED = 1
+
+
+def load_task_file(spec: str | Path) -> list[Task]:
+    """Tasks from a split name (``train``, ``val``, ``test``: ``data/processed/<split>.jsonl``) or a JSONL path."""
+    if str(spec) in SPLITS:
+        path = data_dir() / f"{spec}.jsonl"
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"split '{spec}' not found at {path}: run `python -m wsl_env.data all` first, or pass a JSONL path"
+            )
+        return load_tasks(path)
+    return load_tasks(spec)
+
+
+def _key(task: Task) -> tuple[str, str]:
+    return (" ".join(task.instruction.split()).lower(), " ".join(task.context.split()).lower())
+
+
+def heldout_keys(splits: Sequence[str] = HELDOUT_SPLITS) -> set[tuple[str, str]]:
+    """``(instruction, context)`` keys of the held-out splits that exist on disk."""
+    keys: set[tuple[str, str]] = set()
+    for split in splits:
+        path = data_dir() / f"{split}.jsonl"
+        if path.is_file():
+            keys.update(_key(t) for t in load_tasks(path))
+    return keys
+
+
+def generated_tasks(
+    n: int, seed: int = DEFAULT_GENERATOR_SEED, exclude: set[tuple[str, str]] | None = None
+) -> list[Task]:
+    """``n`` generated tasks (fewer if some equal an excluded task), with their reference posts."""
+    from wsl_env.tasks import TaskGenerator
+
+    exclude = exclude or set()
+    return [t for t in TaskGenerator(seed).sample(n) if _key(t) not in exclude]
+
+
+def training_tasks(
+    task_file: str | None,
+    n_generated: int = 0,
+    generator_seed: int = DEFAULT_GENERATOR_SEED,
+    max_tasks: int | None = None,
+    shuffle_seed: int = 0,
+) -> list[Task]:
+    """The training tasks: ``task_file`` (split name or path; ``None`` for none) plus ``n_generated`` generated ones.
+
+    Tasks without a reference are kept (prompt-only trainers do not need one). The list is shuffled with
+    ``shuffle_seed`` and cut to ``max_tasks``, so a tiny budget still mixes sources and categories.
+    """
+    tasks = load_task_file(task_file) if task_file else []
+    if n_generated > 0:
+        tasks += generated_tasks(n_generated, generator_seed, exclude=heldout_keys())
+    if not tasks:
+        raise ValueError("no training tasks: give a task file and/or a positive number of generated tasks")
+    random.Random(shuffle_seed).shuffle(tasks)
+    return tasks[:max_tasks] if max_tasks is not None else tasks
+
+
+def sft_rows(tasks: Sequence[Task]) -> list[dict[str, Any]]:
+    """Conversational prompt-completion rows from the tasks that have a reference."""
+    return [
+        {"prompt": build_messages(t), "completion": [{"role": "assistant", "content": t.reference}]}
+        for t in tasks
+        if t.reference
+    ]
+
+
+def prompt_rows(tasks: Sequence[Task]) -> list[dict[str, Any]]:
+    """Prompt-only rows for GRPO/RLOO: the conversational prompt plus the task columns the rewards read."""
+    return [
+        {
+            "prompt": build_messages(t),
+            "id": t.id,
+            "category": t.category,
+            "instruction": t.instruction,
+            "context": t.context,
+            "expected_behavior": t.expected_behavior,
+            "constraints": json.dumps(t.constraints.to_dict(), sort_keys=True),
+            "reference": t.reference,
+        }
+        for t in tasks
+    ]
+
+
+def preference_row(task: Task, chosen: str, rejected: str) -> dict[str, Any]:
+    """A conversational preference row for ``DPOTrainer``."""
+    return {
+        "prompt": build_messages(task),
+        "chosen": [{"role": "assistant", "content": chosen}],
+        "rejected": [{"role": "assistant", "content": rejected}],
+    }
+
+
+def to_dataset(rows: Sequence[dict[str, Any]]) -> Any:
+    """A ``datasets.Dataset`` from rows (raises on an empty list, which no trainer can use)."""
+    from datasets import Dataset
+
+    if not rows:
+        raise ValueError("the training dataset is empty")
+    return Dataset.from_list(list(rows))
+
+
+def write_jsonl(rows: Sequence[dict[str, Any]], path: str | Path) -> None:
+    """Write rows as JSONL atomically (for inspecting what a run trained on)."""
+    from wsl_env._io import atomic_write_text
+
+    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))

@@ -1,0 +1,264 @@
+"""Direct Preference Optimization on on-policy preference pairs, with TRL's ``DPOTrainer`` and LoRA.
+
+Algorithm (Rafailov et al. 2023, https://arxiv.org/abs/2305.18290; sigmoid loss, ``beta=0.1``), in two phases:
+
+1. **Pairs.** For each training prompt, sample ``--samples_per_prompt`` (K) responses from the SFT policy
+   (``LLMAgent``, temperature sampling), step each one through ``WSLAnalytics-Response-v0`` and take its reward
+   (``metrics.score(...).total``, so the safety gate and the repetition/length/copy penalties count). The best and
+   the worst candidate form a pair when their reward margin exceeds ``--margin_threshold``; other prompts are
+   dropped. The pairs are written to ``pairs.jsonl`` in the run directory and reused by ``--resume``.
+2. **DPO.** ``DPOTrainer`` with the SFT policy as the reference model.
+
+How the reference is the SFT policy: the SFT adapter is loaded onto the base model as the *trainable* ``default``
+adapter, and TRL adds a frozen copy of it as the ``ref`` adapter; reference log-probs are computed with ``ref``
+active. So the reference is exactly base + SFT LoRA, training continues from the SFT weights, and the result is one
+LoRA on the untouched base model, loadable like any other adapter (the SFT adapter's LoRA shape is kept; the
+``--lora_*`` flags apply only without ``--sft_adapter``). We did not merge the SFT adapter into the base and train a
+new LoRA on top: that adapter would only work on a merged copy of the base, which every loader would then need.
+Without ``--sft_adapter`` a new LoRA is trained and the reference is the base model (adapter disabled).
+
+Deviations from the paper: the pairs are on-policy samples ranked by a programmatic reward instead of human
+preferences (as in iterative/online DPO, e.g. Xu et al. 2023, https://arxiv.org/abs/2312.16682), one round only.
+``--add_reference true`` (the default) adds the task's reference post as one more candidate, scored like the
+samples: when the policy never gets a prompt right, the reference (off-policy) becomes the chosen response, which
+keeps prompts the SFT policy fails on, most often refusals, in the data. ``pairs.jsonl`` records which pairs use it.
+
+Usage::
+
+    python -m train.dpo --sft_adapter artifacts/sft-smollm2-135m-instruct
+    python -m train.dpo --sft_adapter artifacts/sft-a --samples_per_prompt 4 --margin_threshold 0.1 --max_steps 30
+    python -m train.dpo --config train/configs/dpo.yaml --resume
+    accelerate launch --multi_gpu --num_processes 2 -m train.dpo --sft_adapter artifacts/sft-a --max_steps 10
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from trl import DPOConfig
+
+from train.common import (
+    RunArgs,
+    build_callbacks,
+    config_summary,
+    finish_run,
+    load_policy,
+    lora_config,
+    parse_config,
+    prepare_run_dir,
+    report_trainable,
+    set_threads,
+)
+from train.data import DEFAULT_GENERATOR_SEED, preference_row, to_dataset, training_tasks, write_jsonl
+from wsl_env.task import Task
+
+PAIRS_FILE = "pairs.jsonl"
+
+
+@dataclass
+class DPORunConfig(RunArgs, DPOConfig):
+    """Everything ``DPOConfig``/``TrainingArguments`` offers, plus the run, sampling and LoRA fields."""
+
+    algorithm: ClassVar[str] = "dpo"
+
+    sft_adapter: str | None = field(
+        default=None, metadata={"help": "SFT run directory: the starting policy and the reference (recommended)."}
+    )
+    train_file: str | None = field(default="train", metadata={"help": "Split name or JSONL path of the prompts."})
+    n_generated: int = field(default=0, metadata={"help": "Generated tasks added to the prompts."})
+    generator_seed: int = field(default=DEFAULT_GENERATOR_SEED, metadata={"help": "TaskGenerator seed."})
+    num_prompts: int | None = field(default=96, metadata={"help": "Prompts sampled, at most (after shuffling)."})
+    samples_per_prompt: int = field(default=4, metadata={"help": "K: responses sampled per prompt."})
+    sample_temperature: float = field(default=1.0, metadata={"help": "Sampling temperature of the candidates."})
+    sample_top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling of the candidates."})
+    sample_max_new_tokens: int = field(default=192, metadata={"help": "Longest sampled candidate, in tokens."})
+    sample_batch_size: int = field(default=16, metadata={"help": "Prompts per generate() call while sampling."})
+    margin_threshold: float = field(
+        default=0.1, metadata={"help": "Keep a pair only if reward(chosen) - reward(rejected) exceeds this."}
+    )
+    add_reference: bool = field(
+        default=True, metadata={"help": "Score the task's reference post as one more candidate."}
+    )
+    # Defaults changed from DPOConfig for LoRA on a CPU.
+    learning_rate: float = field(default=5e-5, metadata={"help": "AdamW learning rate."})
+    max_length: int | None = field(default=640, metadata={"help": "Longest tokenized prompt + response kept."})
+    per_device_train_batch_size: int = field(
+        default=2, metadata={"help": "Pairs per forward pass and process (each pair is two sequences)."}
+    )
+    gradient_accumulation_steps: int = field(
+        default=4, metadata={"help": "Forward passes per optimizer step (2 x 4 = 8 pairs per step and process)."}
+    )
+    num_train_epochs: float = field(default=1.0, metadata={"help": "Passes over the pairs (max_steps overrides)."})
+
+    def __post_init__(self) -> None:
+        if self.samples_per_prompt < 1 or (self.samples_per_prompt < 2 and not self.add_reference):
+            raise ValueError("need at least two candidates per prompt: samples_per_prompt >= 2, or >= 1 with "
+                             "add_reference")
+        super().__post_init__()
+
+
+@dataclass
+class PairStats:
+    """What the pair-building phase did (goes into the manifest)."""
+
+    prompts: int = 0
+    candidates: int = 0
+    pairs: int = 0
+    pairs_with_reference_chosen: int = 0
+    mean_sample_reward: float = 0.0
+    mean_chosen_reward: float = 0.0
+    mean_rejected_reward: float = 0.0
+
+
+def score_candidates(tasks: Sequence[Task], candidates: Sequence[Sequence[str]]) -> list[list[float]]:
+    """The reward of each candidate, stepped through ``WSLAnalytics-Response-v0`` (one episode per candidate)."""
+    import gymnasium as gym
+
+    import wsl_env  # noqa: F401  # registers the envs
+
+    env = gym.make("WSLAnalytics-Response-v0", tasks=list(tasks))
+    rewards = []
+    for task, texts in zip(tasks, candidates, strict=True):
+        row = []
+        for text in texts:
+            env.reset(options={"task": task})
+            _, reward, _, _, _ = env.step(text)
+            row.append(float(reward))
+        rewards.append(row)
+    env.close()
+    return rewards
+
+
+def select_pair(texts: Sequence[str], rewards: Sequence[float], threshold: float) -> tuple[int, int] | None:
+    """Indices ``(best, worst)`` when their reward margin exceeds ``threshold`` (ties: the first), else ``None``."""
+    best = max(range(len(texts)), key=lambda i: rewards[i])
+    worst = min(range(len(texts)), key=lambda i: rewards[i])
+    if rewards[best] - rewards[worst] <= threshold or texts[best] == texts[worst]:
+        return None
+    return best, worst
+
+
+def sample_candidates(model: Any, tokenizer: Any, tasks: Sequence[Task], config: DPORunConfig) -> list[list[str]]:
+    """K sampled responses per task from the policy (this process's share of the tasks)."""
+    from agents.llm import LLMAgent
+
+    agent = LLMAgent(model=(model, tokenizer), do_sample=True, temperature=config.sample_temperature,
+                     top_p=config.sample_top_p, batch_size=config.sample_batch_size,
+                     seed=config.seed + config.process_index)
+    k = config.samples_per_prompt
+    flat = agent.generate([t for t in tasks for _ in range(k)], max_new_tokens=config.sample_max_new_tokens,
+                          progress=config.process_index == 0)
+    if agent.stats.seconds > 0:
+        print(f"sampling: {agent.stats.new_tokens} tokens at {agent.stats.tokens_per_second:.1f} tokens/s", flush=True)
+    return [flat[i * k : (i + 1) * k] for i in range(len(tasks))]
+
+
+def build_pairs(model: Any, tokenizer: Any, tasks: Sequence[Task], config: DPORunConfig
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], PairStats]:
+    """Sample, score and pair. Returns ``(dataset rows, pairs.jsonl records, stats)``, the same on every process.
+
+    Under ``accelerate launch`` each process samples its share of the prompts and the results are gathered.
+    """
+    from accelerate import PartialState
+    from accelerate.utils import gather_object
+
+    state = PartialState()
+    with state.split_between_processes(list(tasks)) as shard:
+        candidates = sample_candidates(model, tokenizer, shard, config)
+        local = list(zip(shard, candidates, strict=True))
+    gathered = gather_object(local) if state.num_processes > 1 else local
+    model.train()
+
+    stats = PairStats(prompts=len(gathered))
+    sample_rewards: list[float] = []
+    rows, records = [], []
+    all_tasks = [t for t, _ in gathered]
+    all_texts = [list(texts) + ([t.reference] if config.add_reference and t.reference else [])
+                 for t, texts in gathered]
+    all_rewards = score_candidates(all_tasks, all_texts)
+    for task, texts, rewards in zip(all_tasks, all_texts, all_rewards, strict=True):
+        stats.candidates += len(texts)
+        sample_rewards.extend(rewards[: config.samples_per_prompt])
+        pair = select_pair(texts, rewards, config.margin_threshold)
+        if pair is None:
+            continue
+        best, worst = pair
+        reference_chosen = config.add_reference and best == len(texts) - 1 and best >= config.samples_per_prompt
+        rows.append(preference_row(task, texts[best], texts[worst]))
+        records.append({"id": task.id, "category": task.category, "chosen": texts[best], "rejected": texts[worst],
+                        "chosen_reward": rewards[best], "rejected_reward": rewards[worst],
+                        "reference_chosen": bool(reference_chosen), "candidate_rewards": rewards})
+        stats.pairs += 1
+        stats.pairs_with_reference_chosen += int(reference_chosen)
+    if sample_rewards:
+        stats.mean_sample_reward = sum(sample_rewards) / len(sample_rewards)
+    if records:
+        stats.mean_chosen_reward = sum(r["chosen_reward"] for r in records) / len(records)
+        stats.mean_rejected_reward = sum(r["rejected_reward"] for r in records) / len(records)
+    return rows, records, stats
+
+
+def load_pairs(path: Path, tasks: Sequence[Task]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows and records from a ``pairs.jsonl`` written by an earlier start of the same run."""
+    by_id = {t.id: t for t in tasks}
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [preference_row(by_id[r["id"]], r["chosen"], r["rejected"]) for r in records]
+    return rows, records
+
+
+def main(config: DPORunConfig) -> dict[str, Any]:
+    """Build the pairs (or reuse them on ``--resume``), run DPO, save the adapter and the manifest."""
+    from dataclasses import asdict
+
+    from trl import DPOTrainer
+
+    set_threads()
+    is_main = config.process_index == 0
+    resume_from = prepare_run_dir(config, is_main_process=is_main)
+    tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed, config.num_prompts,
+                           shuffle_seed=config.seed)
+    model, tokenizer, base = load_policy(config, adapter=config.sft_adapter)
+    pairs_path = config.run_dir / PAIRS_FILE
+    if config.resume and pairs_path.is_file():
+        rows, records = load_pairs(pairs_path, tasks)
+        stats: PairStats | None = None
+        print(f"dpo: reusing {len(rows)} pairs from {pairs_path}", flush=True)
+    else:
+        rows, records, stats = build_pairs(model, tokenizer, tasks, config)
+        if is_main:
+            write_jsonl(records, pairs_path)
+        print(f"dpo: {stats.pairs} pairs from {stats.prompts} prompts (margin > {config.margin_threshold}; "
+              f"reference chosen in {stats.pairs_with_reference_chosen}); mean sample reward "
+              f"{stats.mean_sample_reward:.3f}", flush=True)
+    if not rows:
+        raise RuntimeError("no preference pairs: every prompt's candidates were within --margin_threshold of each "
+                           "other; lower it, raise --samples_per_prompt or --sample_temperature, or add prompts")
+    print(f"dpo: {config_summary(config, ('run_name', 'beta', 'max_steps', 'num_train_epochs'))}", flush=True)
+    trainer = DPOTrainer(
+        model=model,
+        ref_model=None,
+        args=config,
+        train_dataset=to_dataset(rows),
+        processing_class=tokenizer,
+        peft_config=None if config.sft_adapter else lora_config(config),
+        callbacks=build_callbacks(config),
+    )
+    trainable = report_trainable(trainer.model)
+    train_output = trainer.train(resume_from_checkpoint=resume_from)
+    extra = {"sft_adapter": config.sft_adapter, "pairs": asdict(stats) if stats else {"reused": len(rows)}}
+    return finish_run(trainer, config, train_output, base_model=base, rows=rows, trainable=trainable,
+                      resumed_from=resume_from, extra=extra)
+
+
+def cli(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Parse ``--config file.yaml`` and flags into :class:`DPORunConfig`, then run :func:`main`."""
+    return main(parse_config(DPORunConfig, argv))
+
+
+if __name__ == "__main__":
+    cli(sys.argv[1:])

@@ -1,0 +1,112 @@
+"""What the two online RL scripts (:mod:`train.grpo`, :mod:`train.rloo`) share: their extra config fields, the
+reward functions, and the run itself.
+
+The reward that is optimised is the evaluation metric itself, ``metrics.score(...).total`` (``TotalReward``), with
+weights from ``--metric_weights``. It is not a plain weighted sum of the three components: a refusal on an
+answer-task or compliance with a harmful one is gated to zero, and repetition, copying, hashtag spam, over-length
+and unsupported numbers are subtracted. So the components are passed to the trainer *as well*, with weight 0 in
+TRL's ``reward_weights``: each is computed and logged (``rewards/wsl_structure/mean`` ...) without changing the
+optimised reward.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from train.common import (
+    RunArgs,
+    build_callbacks,
+    config_summary,
+    finish_run,
+    load_policy,
+    lora_config,
+    prepare_run_dir,
+    report_trainable,
+    set_threads,
+)
+from train.data import DEFAULT_GENERATOR_SEED, prompt_rows, to_dataset, training_tasks
+
+COMPONENT_REWARDS: tuple[str, ...] = ("wsl_structure", "wsl_fact", "wsl_safety")
+
+
+@dataclass
+class OnlineArgs(RunArgs):
+    """Fields of the online RL scripts, mixed in before ``GRPOConfig``/``RLOOConfig``."""
+
+    sft_adapter: str | None = field(
+        default=None, metadata={"help": "SFT run directory: the starting policy and the KL reference (recommended)."}
+    )
+    train_file: str | None = field(default="train", metadata={"help": "Split name or JSONL path of the prompts."})
+    n_generated: int = field(default=200, metadata={"help": "Generated tasks added to the prompts."})
+    generator_seed: int = field(default=DEFAULT_GENERATOR_SEED, metadata={"help": "TaskGenerator seed."})
+    max_train_examples: int | None = field(default=None, metadata={"help": "Prompts kept, at most (after shuffling)."})
+    metric_weights: dict[str, Any] | str | None = field(
+        default=None,
+        metadata={"help": "Weights of metrics.score's total, as a mapping or JSON, e.g. '{\"fact\": 0.5, "
+                          "\"repetition\": 0.8}'. Keys: structure, fact, safety, safety_gate, repetition, copy, "
+                          "hashtag_spam, over_length, unsupported_numbers. Default: metrics' defaults."},
+    )
+    log_components: bool = field(
+        default=True, metadata={"help": "Also compute and log the structure/fact/safety rewards (weight 0)."}
+    )
+
+    def __post_init__(self) -> None:
+        from metrics.composite import resolve_weights
+
+        if isinstance(self.metric_weights, str):
+            self.metric_weights = json.loads(self.metric_weights) if self.metric_weights.strip() else None
+        # Validate now (unknown names, negative weights) rather than at the first reward call.
+        self.metric_weights = resolve_weights(self.metric_weights).to_dict()
+        if not self.beta > 0:
+            raise ValueError(f"beta must be > 0 (the KL penalty keeps the policy near the reference), got {self.beta}")
+        self.reward_weights = reward_weights(self.log_components)
+        super().__post_init__()
+
+
+def reward_funcs(config: OnlineArgs) -> list[Any]:
+    """``TotalReward`` with the configured weights, then (optionally) the logged-only components."""
+    from metrics import get_reward_func
+
+    funcs = [get_reward_func("wsl_total", weights=config.metric_weights)]
+    if config.log_components:
+        funcs += [get_reward_func(name) for name in COMPONENT_REWARDS]
+    return funcs
+
+
+def reward_weights(log_components: bool) -> list[float]:
+    """TRL ``reward_weights``: 1 for the total, 0 for each logged-only component."""
+    return [1.0] + ([0.0] * len(COMPONENT_REWARDS) if log_components else [])
+
+
+def run_online(config: OnlineArgs, trainer_cls: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run an online RL trainer (``GRPOTrainer`` or ``RLOOTrainer``) end to end; returns the manifest."""
+    set_threads()
+    resume_from = prepare_run_dir(config, is_main_process=config.process_index == 0)
+    tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed,
+                           config.max_train_examples, shuffle_seed=config.seed)
+    rows = prompt_rows(tasks)
+    model, tokenizer, base = load_policy(config, adapter=config.sft_adapter)
+    print(f"{config.algorithm}: {len(rows)} prompts; "
+          f"{config_summary(config, ('run_name', 'beta', 'num_generations', 'max_completion_length', 'max_steps'))}",
+          flush=True)
+    trainer = trainer_cls(
+        model=model,
+        reward_funcs=reward_funcs(config),
+        args=config,
+        train_dataset=to_dataset(rows),
+        processing_class=tokenizer,
+        peft_config=None if config.sft_adapter else lora_config(config),
+        callbacks=build_callbacks(config),
+    )
+    trainable = report_trainable(trainer.model)
+    train_output = trainer.train(resume_from_checkpoint=resume_from)
+    return finish_run(trainer, config, train_output, base_model=base, rows=rows, trainable=trainable,
+                      resumed_from=resume_from, extra={"sft_adapter": config.sft_adapter, **(extra or {})})
+
+
+def online_summary(config: OnlineArgs, names: Sequence[str]) -> dict[str, Any]:
+    """The settings that guard the online run (for the manifest)."""
+    return {name: getattr(config, name) for name in names}

@@ -1,0 +1,161 @@
+"""Run logs and plots: every logged record goes to ``log.jsonl``; ``curves.png`` shows the loss and reward curves.
+
+The plot is redrawn at every checkpoint save and at the end of training. A resumed run appends to the same log;
+records of steps that were redone after a restart replace the earlier ones in the plot.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from transformers import TrainerCallback
+
+# Logged keys that are rewards, in plotting order. GRPO/RLOO log ``reward`` and ``rewards/<func>/mean``;
+# DPO logs its implicit rewards ``rewards/chosen|rejected|margins``.
+_REWARD_PREFIXES: tuple[str, ...] = ("reward", "rewards/")
+_SKIP_SUFFIXES: tuple[str, ...] = ("_std", "/std", "/accuracies")
+_LOSS_KEYS: tuple[str, ...] = ("loss", "eval_loss")
+
+
+class JsonlLogCallback(TrainerCallback):
+    """Append each ``on_log`` record (plus ``step`` and ``epoch``) to a JSONL file; redraw the plot on save/end.
+
+    Only the main process writes.
+    """
+
+    def __init__(self, log_path: str | Path, png_path: str | Path, title: str = "") -> None:
+        self.log_path = Path(log_path)
+        self.png_path = Path(png_path)
+        self.title = title
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        if not state.is_world_process_zero or not logs:
+            return
+        record = {"step": state.global_step, "epoch": state.epoch}
+        record.update({k: v for k, v in logs.items() if isinstance(v, int | float | str)})
+        record["rss_mb"], record["peak_rss_mb"] = rss_mb()
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if state.is_world_process_zero:
+            plot_curves(self.log_path, self.png_path, self.title)
+
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if state.is_world_process_zero:
+            plot_curves(self.log_path, self.png_path, self.title)
+
+
+def rss_mb() -> tuple[float, float]:
+    """``(current, peak)`` resident memory of this process in MB (current from ``/proc``; 0 where unavailable)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        current = pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        current = 0.0
+    return round(current, 1), round(peak, 1)
+
+
+def read_log(path: str | Path) -> list[dict[str, Any]]:
+    """The records of a ``log.jsonl`` by step; a later record of the same step and kind replaces an earlier one."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    by_key: dict[tuple[int, str], dict[str, Any]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:  # a line cut short by a kill
+            continue
+        by_key[(int(record.get("step", 0)), _kind(record))] = record
+    return [by_key[k] for k in sorted(by_key)]
+
+
+def _kind(record: dict[str, Any]) -> str:
+    # Training logs, eval logs and the end-of-training summary at one step are different records.
+    if "train_runtime" in record:
+        return "summary"
+    return "eval" if any(k.startswith("eval_") for k in record) else "train"
+
+
+def series(records: Sequence[dict[str, Any]], key: str) -> tuple[list[int], list[float]]:
+    """``(steps, values)`` of one logged key, skipping records without it and non-finite values."""
+    steps, values = [], []
+    for record in records:
+        value = record.get(key)
+        if isinstance(value, int | float) and math.isfinite(value):
+            steps.append(int(record["step"]))
+            values.append(float(value))
+    return steps, values
+
+
+def reward_keys(records: Sequence[dict[str, Any]]) -> list[str]:
+    """The reward-like keys that occur in the log, in first-seen order."""
+    keys: list[str] = []
+    for record in records:
+        for key in record:
+            if key.startswith(_REWARD_PREFIXES) and not key.endswith(_SKIP_SUFFIXES) and key not in keys:
+                keys.append(key)
+    return keys
+
+
+def plot_curves(log_path: str | Path, png_path: str | Path, title: str = "") -> Path | None:
+    """Draw the loss (left) and reward (right) curves of a run into a PNG; ``None`` if nothing was logged yet.
+
+    Runs without a reward (SFT) show the mean token accuracy on the right instead.
+    """
+    records = [r for r in read_log(log_path) if "train_runtime" not in r]
+    if not records:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_loss, ax_reward) = plt.subplots(1, 2, figsize=(11, 4))
+    for key in _LOSS_KEYS:
+        steps, values = series(records, key)
+        if steps:
+            ax_loss.plot(steps, values, marker="o", markersize=3, label=key)
+    ax_loss.set_xlabel("step")
+    ax_loss.set_ylabel("loss")
+    ax_loss.set_title("loss")
+    ax_loss.grid(alpha=0.3)
+    if ax_loss.lines:
+        ax_loss.legend()
+
+    keys = reward_keys(records)
+    right_title = "implicit DPO reward (beta * log-ratio)" if "rewards/margins" in keys else "reward"
+    if not keys:
+        keys = [k for k in ("mean_token_accuracy", "eval_mean_token_accuracy") if series(records, k)[0]]
+        right_title = "mean token accuracy (no reward during SFT)"
+    for key in keys:
+        steps, values = series(records, key)
+        if steps:
+            ax_reward.plot(steps, values, marker="o", markersize=3, label=key)
+    ax_reward.set_xlabel("step")
+    ax_reward.set_title(right_title)
+    ax_reward.grid(alpha=0.3)
+    if ax_reward.lines:
+        ax_reward.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    png_path = Path(png_path)
+    png_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = png_path.with_name(f".{png_path.name}.tmp.png")
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    tmp.replace(png_path)
+    return png_path
