@@ -6,7 +6,8 @@
 Steps:
 1. ``python -m wsl_env.data all``: normalise, validate, split and report the data (``data/processed/``);
 2. one post from the base model for a sample task, to see what we start from;
-3. ``python -m train.sft``: a LoRA adapter on the train split (``artifacts/<run>/`` with its manifest);
+3. ``python -m train.sft --config train/configs/sft.yaml --learning_rate 5e-4``: a LoRA adapter on the train
+   split (``artifacts/<run>/`` with its manifest);
 4. ``python -m baselines.evaluate`` for the base model and for base + adapter on the test split;
 5. a table of both, written to ``runs/demo/comparison.md``.
 """
@@ -26,6 +27,7 @@ from wsl_env._io import atomic_write_text
 from wsl_env.data import build
 from wsl_env.models import EMBEDDED_ALIAS
 
+SFT_CONFIG = Path(__file__).resolve().parents[1] / "train" / "configs" / "sft.yaml"
 SAMPLE = Task(
     id="demo-1",
     category="recap",
@@ -43,8 +45,9 @@ def run_sft(args: argparse.Namespace) -> Path:
     from train.sft import cli
 
     run = Path(args.artifacts) / args.run_name
-    argv = ["--model", args.model, "--run_name", args.run_name, "--max_steps", str(args.sft_steps),
-            "--n_generated", str(args.n_generated), "--overwrite", "true"]
+    argv = ["--config", str(SFT_CONFIG), "--model", args.model, "--run_name", args.run_name,
+            "--max_steps", str(args.sft_steps), "--n_generated", str(args.n_generated),
+            "--learning_rate", str(args.learning_rate), "--overwrite", "true"]
     if args.artifacts:
         argv += ["--artifacts_root", args.artifacts]
     cli(argv)
@@ -60,7 +63,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description="Data, short SFT, and base-vs-SFT evaluation.")
     parser.add_argument("--model", default=EMBEDDED_ALIAS, help="alias, Hugging Face id or local directory")
     parser.add_argument("--sft-steps", type=int, default=40, help="SFT optimiser steps (8 rows each)")
-    parser.add_argument("--n-generated", type=int, default=200, help="generated tasks added to the SFT data")
+    parser.add_argument("--n-generated", type=int, default=0, help="generated tasks added to the SFT data")
+    parser.add_argument("--learning-rate", type=float, default=5e-4, help="LoRA learning rate")
     parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N test tasks")
     parser.add_argument("--max-new-tokens", type=int, default=128)
     parser.add_argument("--run-name", default="demo-sft")
