@@ -2,7 +2,8 @@
 
 Compared with Hugging Face ``generate`` on a CPU, this path (1) never concatenates the KV cache per token (the
 :class:`~wsl_env.envs.engine.RollingLayer` writes in place), and (2) drops finished rows from the batch, so a
-batch runs only as long as its live rows need. Greedy decoding gives the same tokens as ``generate`` (tested).
+batch runs only as long as its live rows need, and (3) prefills a prompt that occurs several times in the batch
+(a GRPO group) only once. Greedy decoding gives the same tokens as ``generate`` (tested).
 """
 
 from __future__ import annotations
@@ -60,8 +61,14 @@ def decode(
     """New token ids for each prompt, stopping a row at its first EOS (which is included) or the budget."""
     if max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
-    engine = RolloutEngine(model, len(prompts), pad_token_id, max(len(p) for p in prompts) + max_new_tokens)
-    logits = engine.reset_rows(range(len(prompts)), prompts)
+    unique: dict[tuple[int, ...], int] = {}
+    slot = [unique.setdefault(tuple(p), len(unique)) for p in prompts]
+    engine = RolloutEngine(model, len(unique), pad_token_id, max(len(p) for p in prompts) + max_new_tokens)
+    logits = engine.reset_rows(range(len(unique)), [list(p) for p in unique])
+    if len(unique) < len(prompts):  # repeated prompts (a GRPO group): prefilled once each, then their rows copied
+        index = torch.as_tensor(slot, dtype=torch.long)
+        engine.keep_rows(index)
+        logits = logits[index]
     outputs: list[list[int]] = [[] for _ in prompts]
     live = list(range(len(prompts)))  # prompt index of each engine row
     eos = torch.as_tensor(sorted(eos_ids), dtype=torch.long)

@@ -22,6 +22,29 @@ def test_greedy_matches_hf_generate(tiny_model) -> None:
         assert tokens == hf_greedy(tiny_model, prompt, 12, eos)
 
 
+def test_repeated_prompts_are_prefilled_once_and_decode_the_same(tiny_model) -> None:
+    # A GRPO-style batch: each prompt four times. Greedy rows of one prompt agree with each other and with the
+    # prompt decoded alone; the model sees each distinct prompt's tokens once, not four times.
+    from wsl_env.envs import engine
+
+    prompts = [[5, 6, 7, 8]] * 4 + [[9, 10, 11]] * 4
+    seen: list[int] = []
+    original = engine.RolloutEngine._forward
+
+    def counting(self, input_ids, *args):
+        seen.append(input_ids.shape[0])
+        return original(self, input_ids, *args)
+
+    engine.RolloutEngine._forward = counting
+    try:
+        ours = decode(tiny_model, prompts, max_new_tokens=6, eos_ids=frozenset({2}), pad_token_id=2)
+    finally:
+        engine.RolloutEngine._forward = original
+    assert seen[0] == 2  # the prefill: two distinct prompts
+    assert ours[:4] == [hf_greedy(tiny_model, prompts[0], 6, 2)] * 4
+    assert ours[4:] == [hf_greedy(tiny_model, prompts[4], 6, 2)] * 4
+
+
 def test_rows_stop_at_eos_and_batch_shrinks(tiny_model) -> None:
     # Make the first greedy token of every row an "EOS": every row stops after one token.
     prompts = [[5, 6], [7, 8, 9]]
