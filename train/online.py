@@ -20,12 +20,12 @@ from train.common import (
     RunArgs,
     build_callbacks,
     config_summary,
+    configure_cpu,
     finish_run,
     load_policy,
     lora_config,
     prepare_run_dir,
     report_trainable,
-    set_threads,
 )
 from train.data import DEFAULT_GENERATOR_SEED, prompt_rows, to_dataset, training_tasks
 
@@ -51,6 +51,12 @@ class OnlineArgs(RunArgs):
     )
     log_components: bool = field(
         default=True, metadata={"help": "Also compute and log the structure/fact/safety rewards (weight 0)."}
+    )
+    engine_generation: bool = field(
+        default=True,
+        metadata={"help": "Sample completions on the project's rolling-cache engine (train.fast_generation: each "
+                          "prompt prefilled once per group, finished rows dropped) instead of TRL's generate call. "
+                          "Same sampling distribution; false: TRL's own path."},
     )
 
     def __post_init__(self) -> None:
@@ -83,7 +89,11 @@ def reward_weights(log_components: bool) -> list[float]:
 
 def run_online(config: OnlineArgs, trainer_cls: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run an online RL trainer (``GRPOTrainer`` or ``RLOOTrainer``) end to end; returns the manifest."""
-    set_threads()
+    from train.fast_generation import fast_trainer_class
+
+    configure_cpu(config.malloc_mmap_threshold_kb)
+    if config.engine_generation:
+        trainer_cls = fast_trainer_class(trainer_cls)
     resume_from = prepare_run_dir(config, is_main_process=config.process_index == 0)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed,
                            config.max_train_examples, shuffle_seed=config.seed)
@@ -104,7 +114,9 @@ def run_online(config: OnlineArgs, trainer_cls: Any, extra: dict[str, Any] | Non
     trainable = report_trainable(trainer.model)
     train_output = trainer.train(resume_from_checkpoint=resume_from)
     return finish_run(trainer, config, train_output, base_model=base, rows=rows, trainable=trainable,
-                      resumed_from=resume_from, extra={"sft_adapter": config.sft_adapter, **(extra or {})})
+                      resumed_from=resume_from,
+                      extra={"sft_adapter": config.sft_adapter,
+                             "engine_generation_batches": getattr(trainer, "engine_calls", 0), **(extra or {})})
 
 
 def online_summary(config: OnlineArgs, names: Sequence[str]) -> dict[str, Any]:
