@@ -89,6 +89,8 @@ def rolling_cache() -> Cache:
 
 
 MIN_SHARED_PREFIX = 8
+# Prefill batches larger than this run in groups of similar prompt length (less padding), then merge.
+PREFILL_GROUP_ROWS = 16
 
 
 def _common_prefix_length(prompts: Sequence[Sequence[int]]) -> int:
@@ -135,13 +137,48 @@ class RolloutEngine:
     def _prefill(self, prompts: Sequence[Sequence[int]]) -> tuple[Any, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Batched prefill of ``prompts`` alone; returns (cache, mask, next positions, last logits).
 
-        A prefix shared by every prompt (the system prompt and chat header, in practice) runs once and its KV is
-        copied to each row; the rest is left-padded after it (padding masked out, positions counted per row).
+        A prefix shared by every prompt (the system prompt and chat header, in practice) runs once per group and
+        its KV is copied to each row; the rest is left-padded after it (padding masked out, positions counted per
+        row). More than :data:`PREFILL_GROUP_ROWS` prompts are prefilled in groups of similar length, so short
+        prompts are not padded to the longest one, then merged into one cache.
         """
         if any(len(p) == 0 for p in prompts):
             raise ValueError("every prompt needs at least one token")
         shared = _common_prefix_length(prompts) if len(prompts) > 1 else 0
         shared = shared if shared >= MIN_SHARED_PREFIX else 0
+        if len(prompts) <= PREFILL_GROUP_ROWS:
+            return self._prefill_group(prompts, shared)
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        groups = [order[i : i + PREFILL_GROUP_ROWS] for i in range(0, len(order), PREFILL_GROUP_ROWS)]
+        total = max(len(p) for p in prompts)  # shared prefix + the longest suffix
+        mask = torch.zeros((len(prompts), total), dtype=torch.long, device=self.device)
+        merged: Any = None
+        keys: list[torch.Tensor] = []
+        values: list[torch.Tensor] = []
+        logits: torch.Tensor | None = None
+        for group in groups:
+            cache, group_mask, _, group_logits = self._prefill_group([prompts[i] for i in group], shared)
+            index = torch.as_tensor(group, device=self.device)
+            width = group_mask.shape[1]  # right-aligned: the group's slots are the last `width` ones
+            if merged is None:
+                merged = cache
+                for layer in cache.layers:
+                    shape = (len(prompts), layer.keys.shape[1], total, layer.keys.shape[3])
+                    keys.append(layer.keys.new_zeros(shape))
+                    values.append(layer.values.new_zeros(shape))
+                logits = group_logits.new_empty((len(prompts), group_logits.shape[1]))
+            for layer, k, v in zip(cache.layers, keys, values, strict=True):
+                k[index, :, total - width :] = layer.keys
+                v[index, :, total - width :] = layer.values
+            mask[index, total - width :] = group_mask
+            logits[index] = group_logits
+        for layer, k, v in zip(merged.layers, keys, values, strict=True):
+            layer.replace(k, v)
+        return merged, mask, mask.sum(-1), logits
+
+    def _prefill_group(self, prompts: Sequence[Sequence[int]], shared: int
+                       ) -> tuple[Any, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Prefill one batch whose first ``shared`` tokens are the same in every prompt."""
         cache = rolling_cache()
         prefix_mask = torch.ones((len(prompts), shared), dtype=torch.long, device=self.device)
         if shared:

@@ -97,3 +97,27 @@ def test_shared_prefix_prefill_matches_full_forward(tiny_model) -> None:
     logits = engine.step([90, 91, 92, 93])
     for row, prompt in enumerate(prompts):
         assert torch.allclose(logits[row], full_logits(tiny_model, [*prompt, 90 + row]), atol=1e-4)
+
+
+def test_grouped_prefill_matches_full_forward(tiny_model, monkeypatch) -> None:
+    # More prompts than a prefill group: they are prefilled in length-sorted groups (here of 2) and merged.
+    from wsl_env.envs import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "PREFILL_GROUP_ROWS", 2)
+    rng = random.Random(1)
+    system = list(range(20, 45))
+    prompts = [system + [rng.randrange(60, 500) for _ in range(n)] for n in (9, 1, 5, 2, 7)]
+    engine = RolloutEngine(tiny_model, num_rows=5, pad_token_id=2, max_len=64)
+    before = engine.forward_tokens
+    logits = engine.reset_rows(range(5), prompts)
+    # the 25-token shared prefix runs once per group; groups by suffix length (1, 2), (5, 7), (9) each pad only
+    # to their own longest suffix (one batch would pad all five to 9)
+    assert engine.forward_tokens - before == 3 * 25 + 2 * 2 + 2 * 7 + 1 * 9
+    for row, prompt in enumerate(prompts):
+        assert torch.allclose(logits[row], full_logits(tiny_model, prompt), atol=1e-4), row
+    for step in range(3):
+        tokens = [90 + row + step for row in range(5)]
+        logits = engine.step(tokens)
+        for row in range(5):
+            prompts[row] = [*prompts[row], tokens[row]]
+            assert torch.allclose(logits[row], full_logits(tiny_model, prompts[row]), atol=1e-4), (step, row)
