@@ -81,11 +81,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     import torch
     from datasets import Dataset
 
-    from train.common import count_trainable, parse_config, set_threads
+    from train.common import configure_cpu, count_trainable, parse_config
     from train.sft import SFTRunConfig, build_trainer
     from wsl_env.models import load_tokenizer
 
-    set_threads()
+    configure_cpu()
     start = time.perf_counter()
     model = build_model(args.layers, args.dtype)
     build_seconds = time.perf_counter() - start

@@ -117,6 +117,17 @@ class RunArgs:
     ddp_find_unused_parameters: bool | None = field(
         default=False, metadata={"help": "DDP: search for unused parameters (not needed for LoRA)."}
     )
+    release_memory: bool = field(
+        default=True,
+        metadata={"help": "Return freed heap memory to the OS after each optimizer step (glibc malloc_trim): keeps "
+                          "the resident set from creeping up over long runs."},
+    )
+    malloc_mmap_threshold_kb: int | None = field(
+        default=None,
+        metadata={"help": "glibc only: a fixed mmap threshold in kB, so freed activations go back to the OS instead "
+                          "of staying in the heap. Trades speed for memory (256: SmolLM2 SFT peak -0.7 GB, ~1.5-2x "
+                          "slower); none: glibc's adaptive default. See train.common.configure_cpu."},
+    )
 
     def __post_init__(self) -> None:
         if self.run_name is None:  # run_name and output_dir come from TrainingArguments
@@ -422,11 +433,14 @@ def finish_run(
 
 
 def build_callbacks(config: RunArgs) -> list[Any]:
-    """The callbacks every run uses: ``log.jsonl`` records and ``curves.png`` at each save."""
-    from train.progress import JsonlLogCallback
+    """The callbacks every run uses: ``log.jsonl`` records and ``curves.png`` at each save, and (unless
+    ``--release_memory false``) freed heap memory handed back to the OS after each step.
+    """
+    from train.progress import JsonlLogCallback, ReleaseFreedMemory
 
     run_dir = config.run_dir
-    return [JsonlLogCallback(run_dir / LOG_FILE, run_dir / CURVES_FILE, title=config.run_name)]
+    callbacks = [JsonlLogCallback(run_dir / LOG_FILE, run_dir / CURVES_FILE, title=config.run_name)]
+    return callbacks + ([ReleaseFreedMemory()] if config.release_memory else [])
 
 
 def config_summary(config: Any, names: Iterable[str]) -> str:
@@ -435,13 +449,32 @@ def config_summary(config: Any, names: Iterable[str]) -> str:
     return ", ".join(f"{n}={values[n]!r}" for n in names if n in values)
 
 
-def set_threads() -> None:
-    """Use every core the process may run on (torch's default can be lower inside containers)."""
+def configure_cpu(malloc_mmap_threshold_kb: int | None = None) -> None:
+    """Use every core the process may run on (shared between local processes); optionally fix glibc's mmap
+    threshold.
+
+    glibc serves allocations above the mmap threshold with ``mmap`` and returns them to the OS when freed, but it
+    raises the threshold (up to 32 MB) each time such a block is freed, so later activation tensors come from the
+    heap and freed ones stay resident. A small fixed threshold keeps them mmapped. Measured on SmolLM2 LoRA SFT
+    (batch 4, 40 steps): 256 kB cut the peak RSS from 4.46 to 3.74 GB but made training ~1.5x slower (page faults
+    on fresh mappings); 4096 kB saved ~0.2 GB at no cost in a raw training loop. Off by default: smaller batches
+    are the cheaper way to save memory.
+    """
     import torch
 
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    torch.set_num_threads(max(1, cores // world))
+    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", os.environ.get("WORLD_SIZE", "1")))
+    torch.set_num_threads(max(1, cores // local_world))
+    if malloc_mmap_threshold_kb and sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL("libc.so.6")
+        except OSError:  # not glibc (e.g. musl): nothing to tune
+            return
+        m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+        libc.mallopt(m_mmap_threshold, malloc_mmap_threshold_kb * 1024)
+        libc.mallopt(m_trim_threshold, 4 * malloc_mmap_threshold_kb * 1024)

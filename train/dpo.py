@@ -46,13 +46,13 @@ from train.common import (
     RunArgs,
     build_callbacks,
     config_summary,
+    configure_cpu,
     finish_run,
     load_policy,
     lora_config,
     parse_config,
     prepare_run_dir,
     report_trainable,
-    set_threads,
 )
 from train.data import DEFAULT_GENERATOR_SEED, preference_row, to_dataset, training_tasks, write_jsonl
 from wsl_env.task import Task
@@ -217,7 +217,7 @@ def main(config: DPORunConfig) -> dict[str, Any]:
 
     from trl import DPOTrainer
 
-    set_threads()
+    configure_cpu(config.malloc_mmap_threshold_kb)
     is_main = config.process_index == 0
     resume_from = prepare_run_dir(config, is_main_process=is_main)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed, config.num_prompts,

@@ -52,6 +52,36 @@ class JsonlLogCallback(TrainerCallback):
             plot_curves(self.log_path, self.png_path, self.title)
 
 
+class ReleaseFreedMemory(TrainerCallback):
+    """After each optimizer step, return the heap memory the step freed to the OS (glibc's ``malloc_trim``).
+
+    Without it glibc keeps freed activation memory in the heap, fragmented, and the resident set creeps up over a
+    long run (a 200-step SmolLM2 SFT run: 1.9 GB between steps at step 10, 3.4 GB at step 150, with the peak
+    following it). A no-op where the C library is not glibc.
+    """
+
+    def __init__(self) -> None:
+        self._trim = _malloc_trim()
+        self.calls = 0
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self._trim is not None:
+            self._trim(0)
+            self.calls += 1
+
+
+def _malloc_trim() -> Any:
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # musl or another libc: nothing to trim
+        return None
+
+
 def rss_mb() -> tuple[float, float]:
     """``(current, peak)`` resident memory of this process in MB (current from ``/proc``; 0 where unavailable)."""
     import resource

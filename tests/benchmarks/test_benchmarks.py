@@ -27,3 +27,45 @@ def test_bench_metrics_tiny(capsys) -> None:
     assert bench_metrics.main(["--n", "200", "--tasks", "10"]) == 0
     out = capsys.readouterr().out
     assert "responses" in out and "|" in out
+
+
+def test_bench_sft_tiny(tiny_model_dir, capsys) -> None:
+    from benchmarks import bench_sft
+
+    result = bench_sft.main(["--model", str(tiny_model_dir), "--steps", "2"])
+    stock, fast = result["stock"], result["fast"]
+    assert stock["weights_dtype"] == "torch.float32" and stock["bf16_autocast"] is False  # TRL defaults, fp32
+    assert stock["batch"] * stock["accumulation"] == fast["batch"] * fast["accumulation"] == 8  # same rows/step
+    assert stock["trainable_params"] == fast["trainable_params"]  # the same LoRA adapter
+    assert stock["tokens_per_second"] > 0 and fast["tokens_per_second"] > 0 and result["speedup"] > 0
+    assert "TRL SFTTrainer defaults, fp32" in capsys.readouterr().out
+
+
+def test_bench_grpo_tiny(tiny_model_dir, capsys) -> None:
+    from benchmarks import bench_grpo
+
+    result = bench_grpo.main(["--model", str(tiny_model_dir), "--steps", "2", "--generations", "2",
+                              "--tokens", "4"])
+    stock, fast = result["stock"], result["fast"]
+    assert stock["engine_generation_batches"] == 0 and fast["engine_generation_batches"] >= 2  # TRL vs engine
+    assert stock["weights_dtype"] == "torch.float32" and stock["bf16_autocast"] is False
+    assert stock["trainable_params"] == fast["trainable_params"]
+    assert stock["seconds_per_step"] > 0 and fast["seconds_per_step"] > 0
+    assert "TRL GRPOTrainer defaults, fp32" in capsys.readouterr().out
+
+
+def test_bench_train_memory_tiny(tiny_model_dir, capsys) -> None:
+    from benchmarks import bench_train_memory
+
+    result = bench_train_memory.main(["--model", str(tiny_model_dir), "--steps", "2", "--rows", "longest"])
+    assert result["peak_rss_mb"] > 0 and result["seconds_per_step"] > 0
+    assert result["trainable_params"]["trainable"] > 0
+
+
+def test_bench_train_step_tiny(capsys) -> None:
+    from benchmarks import bench_train_step
+
+    result = bench_train_step.main(["--layers", "1", "--steps", "2", "--batch", "1", "--seq-len", "32"])
+    assert result["layers"] == 1 and result["tokens_per_second"] > 0
+    # one TinyLlama layer with its 32000 x 2048 embeddings and head: ~175M parameters
+    assert 150e6 < result["total_params"] < 200e6

@@ -62,3 +62,27 @@ def test_plot_curves_writes_a_png(tmp_path: Path, records: list[dict]) -> None:
 def test_plot_curves_without_records_draws_nothing(tmp_path: Path) -> None:
     assert plot_curves(tmp_path / "missing.jsonl", tmp_path / "curves.png") is None
     assert not (tmp_path / "curves.png").exists()
+
+
+def test_release_freed_memory_trims_after_every_step() -> None:
+    import platform
+
+    from train.progress import ReleaseFreedMemory
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("malloc_trim is glibc's; elsewhere the callback is a no-op")
+    callback = ReleaseFreedMemory()
+    for _ in range(3):
+        callback.on_step_end(None, None, None)
+    assert callback.calls == 3  # once per optimizer step
+
+
+def test_runs_release_memory_unless_turned_off(tmp_path: Path) -> None:
+    from train.common import build_callbacks, parse_config
+    from train.progress import ReleaseFreedMemory
+    from train.sft import SFTRunConfig
+
+    on = parse_config(SFTRunConfig, ["--artifacts_root", str(tmp_path)])
+    off = parse_config(SFTRunConfig, ["--artifacts_root", str(tmp_path), "--release_memory", "false"])
+    assert any(isinstance(c, ReleaseFreedMemory) for c in build_callbacks(on))
+    assert not any(isinstance(c, ReleaseFreedMemory) for c in build_callbacks(off))

@@ -1,0 +1,62 @@
+"""Running a benchmark's stock and fast variants one after the other, each in a fresh subprocess.
+
+A fresh process per variant gives each its own peak RSS and keeps one from warming the other's caches; running
+them back to back in one command keeps the ratio honest on a shared, noisy machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from transformers import TrainerCallback
+
+
+class StepClock(TrainerCallback):
+    """Wall clock and TRL's cumulative ``num_tokens`` at the end of each logged optimizer step."""
+
+    def __init__(self) -> None:
+        self.points: list[tuple[float, float]] = []
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        if logs and "num_tokens" in logs:
+            self.points.append((time.perf_counter(), float(logs["num_tokens"])))
+
+    def rates(self) -> dict[str, Any]:
+        """Seconds per step and tokens per second, from the end of the first step (warm-up) to the last."""
+        if len(self.points) < 2:
+            raise RuntimeError("need at least two logged steps (log every step, run two or more)")
+        (t0, n0), (t1, n1) = self.points[0], self.points[-1]
+        steps = len(self.points) - 1
+        return {"timed_steps": steps, "train_tokens": n1 - n0, "seconds_per_step": round((t1 - t0) / steps, 2),
+                "tokens_per_second": round((n1 - n0) / (t1 - t0), 1)}
+
+
+def run_variants(module: str, variants: Sequence[str], argv: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``python -m module --variant V *argv`` for each variant in turn; each prints its JSON result last."""
+    results = {}
+    for variant in variants:
+        cmd = [sys.executable, "-m", module, "--variant", variant, *argv]
+        done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
+        if done.returncode != 0:
+            raise RuntimeError(f"{module} --variant {variant} failed:\n{done.stderr[-3000:]}")
+        results[variant] = json.loads(done.stdout.strip().splitlines()[-1])
+    return results
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size, in MB."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+
+
+def write_json(result: dict[str, Any], path: str | None) -> None:
+    if path:
+        with open(path, "w") as handle:
+            json.dump(result, handle, indent=2)

@@ -1,0 +1,122 @@
+"""GRPO step time: ``train.grpo``'s trainer against TRL ``GRPOTrainer`` defaults, same batch and generation settings.
+
+    python -m benchmarks.bench_grpo                            # embedded SmolLM2: 8 completions of 64 tokens per step
+    python -m benchmarks.bench_grpo --steps 2 --tokens 8 --model <dir>      # tiny model, for a smoke test
+    python -m benchmarks.bench_grpo --activation_checkpointing true         # other flags go to train.grpo (fast)
+
+Each variant runs in a fresh subprocess, one after the other, on the same prompts of the ``train`` split with the
+same reward (``metrics``' ``TotalReward``), the same LoRA adapter (r=16 on all seven projections) and the same
+algorithm settings: one prompt per step, ``num_generations`` completions of exactly up to ``--tokens`` new tokens,
+``beta=0.04`` (both compute the reference policy's log-probabilities), DAPO loss, one update per generation.
+
+- ``stock``: the base model loaded in float32, ``GRPOConfig(bf16=False)`` and otherwise TRL's defaults
+  (activation checkpointing on, sampling with Hugging Face ``generate``).
+- ``fast``: ``train.grpo``'s set-up: bf16 base weights and bf16 autocast, and sampling on the rolling-cache
+  engine (``train.fast_generation``: the prompt prefilled once for the group, finished rows dropped, copy-free
+  grouped-query attention).
+
+Seconds per optimizer step (sampling, rewards, reference and policy passes, backward, update) are timed from the
+end of the first step (warm-up) to the end of the last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections.abc import Sequence
+from typing import Any
+
+from benchmarks._variants import StepClock, peak_rss_mb, run_variants, write_json
+from wsl_env.models import EMBEDDED_ALIAS
+
+VARIANTS = ("stock", "fast")
+
+
+def run_variant(variant: str, model_name: str, steps: int, generations: int, tokens: int,
+                grpo_flags: Sequence[str] = ()) -> dict[str, Any]:
+    """Train ``steps`` GRPO steps with one variant in this process; returns its figures.
+
+    ``grpo_flags`` (``train.grpo`` flags) change the fast variant's config, e.g. ``--activation_checkpointing true``.
+    """
+    import torch
+    from trl import GRPOConfig, GRPOTrainer
+
+    from train.common import configure_cpu, count_trainable, load_policy, lora_config, parse_config
+    from train.data import prompt_rows, to_dataset, training_tasks
+    from train.fast_generation import fast_trainer_class
+    from train.grpo import GRPORunConfig
+    from train.online import reward_funcs
+
+    configure_cpu()
+    clock = StepClock()
+    with tempfile.TemporaryDirectory(prefix="bench-grpo-") as tmp:
+        shared = {"num_generations": generations, "max_completion_length": tokens,
+                  "per_device_train_batch_size": generations, "gradient_accumulation_steps": 1, "beta": 0.04,
+                  "max_steps": steps, "logging_steps": 1, "save_strategy": "no", "seed": 0}
+        ours = parse_config(GRPORunConfig, ["--model", model_name, "--artifacts_root", tmp, "--run_name", "bench",
+                                            "--log_components", "false", "--disable_tqdm", "true",
+                                            *(f"--{k}={v}" for k, v in shared.items()), *grpo_flags])
+        tasks = training_tasks(ours.train_file, 0, ours.generator_seed, steps, shuffle_seed=0)
+        dataset = to_dataset(prompt_rows(tasks))
+        if variant == "stock":
+            model, tokenizer, _ = load_policy(parse_config(GRPORunConfig, ["--model", model_name,
+                                                                           "--model_dtype", "float32"]))
+            args = GRPOConfig(output_dir=tmp, bf16=False, use_cpu=True, report_to="none", disable_tqdm=True,
+                              **shared)
+            trainer_cls = GRPOTrainer
+        else:
+            model, tokenizer, _ = load_policy(ours)
+            args, trainer_cls = ours, fast_trainer_class(GRPOTrainer)
+        trainer = trainer_cls(model=model, reward_funcs=reward_funcs(ours), args=args, train_dataset=dataset,
+                              processing_class=tokenizer, peft_config=lora_config(ours), callbacks=[clock])
+        trainable, _ = count_trainable(trainer.model)
+        trainer.train()
+    return {
+        "variant": variant,
+        "weights_dtype": str(next(p for p in model.parameters() if not p.requires_grad).dtype),
+        "bf16_autocast": bool(trainer.args.bf16),
+        "activation_checkpointing": bool(trainer.args.gradient_checkpointing),
+        "engine_generation_batches": getattr(trainer, "engine_calls", 0),
+        "completions_per_step": generations,
+        "max_completion_tokens": tokens,
+        "trainable_params": trainable,
+        **clock.rates(),
+        "peak_rss_mb": peak_rss_mb(),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default=EMBEDDED_ALIAS)
+    parser.add_argument("--steps", type=int, default=4, help="optimizer steps per variant (the first is warm-up)")
+    parser.add_argument("--generations", type=int, default=8, help="completions per step (one prompt's group)")
+    parser.add_argument("--tokens", type=int, default=64, help="max new tokens per completion")
+    parser.add_argument("--variant", choices=VARIANTS, default=None, help="run one variant here (internal)")
+    parser.add_argument("--out", default=None, help="also write the JSON result here")
+    args, grpo_flags = parser.parse_known_args(argv)
+    if args.steps < 2:
+        parser.error("--steps must be at least 2 (the first step is warm-up)")
+    if args.variant:
+        result = run_variant(args.variant, args.model, args.steps, args.generations, args.tokens, grpo_flags)
+        print(json.dumps(result))
+        return result
+
+    results = run_variants("benchmarks.bench_grpo", VARIANTS, [
+        "--model", args.model, "--steps", str(args.steps), "--generations", str(args.generations),
+        "--tokens", str(args.tokens), *grpo_flags])
+    stock, fast = results["stock"], results["fast"]
+    result = {"model": args.model, "steps": args.steps, "grpo_flags": grpo_flags, **results,
+              "speedup": round(stock["seconds_per_step"] / fast["seconds_per_step"], 2)}
+    print(json.dumps(result, indent=2))
+    print(f"\n| GRPO, {args.generations} completions x {args.tokens} tokens | s/step | peak RSS |\n|---|---|---|")
+    for name, r in (("TRL GRPOTrainer defaults, fp32", stock), ("train.grpo, bf16 + engine sampling", fast)):
+        print(f"| {name} | {r['seconds_per_step']} | {r['peak_rss_mb']:.0f} MB |")
+    print(f"\nspeedup: {result['speedup']}x (target >= 3x)")
+    write_json(result, args.out)
+    return result
+
+
+if __name__ == "__main__":
+    main()
