@@ -1,6 +1,6 @@
 """The README's main job: data, then a short LoRA SFT of the embedded model, then base vs SFT on the test split.
 
-    python -m examples.demo                      # the full short run (about 10 minutes on 2 CPU cores)
+    python -m examples.demo                      # the full short run (8.5 minutes on 2 CPU cores)
     python -m examples.demo --sft-steps 2 --limit 4 --model <dir>   # a tiny budget (the test runs this)
 
 Steps:
