@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_rollout                         # embedded model, 64 prompts x 64 tokens
     python -m benchmarks.bench_rollout --prompts 4 --baseline-prompts 2 --tokens 8 --model <dir>   # tiny
+    python -m benchmarks.bench_rollout --profile               # where the fast path's time goes (prefill, decoding)
 
 Both paths write the same number of tokens per prompt (EOS is ignored, so the figures compare like with like),
 on the same prompts, in the same run. "fast" is ``wsl_env.generation.decode`` (the engine behind ``LLMAgent``)
@@ -52,6 +53,32 @@ def fast(model: Any, prompts: list[list[int]], tokens: int, pad: int, batch: int
     return time.perf_counter() - start, outputs
 
 
+@torch.inference_mode()
+def profile(model: Any, prompts: list[list[int]], tokens: int, pad: int) -> dict[str, Any]:
+    """Where the fast path's time goes for one batch: prefill vs decoding, and the top ops of a decoding step."""
+    from wsl_env.envs.engine import RolloutEngine
+
+    prompts = sorted(prompts, key=len)
+    engine = RolloutEngine(model, len(prompts), pad, max(len(p) for p in prompts) + tokens)
+    start = time.perf_counter()
+    logits = engine.reset_rows(range(len(prompts)), prompts)
+    prefill_s = time.perf_counter() - start
+    prefill_tokens = engine.forward_tokens
+    start = time.perf_counter()
+    for _ in range(tokens - 3):
+        logits = engine.step(logits.argmax(-1))
+    with torch.profiler.profile(record_shapes=True) as prof:
+        for _ in range(3):
+            logits = engine.step(logits.argmax(-1))
+    decode_s = time.perf_counter() - start
+    print(prof.key_averages(group_by_input_shape=True).table(sort_by="self_cpu_time_total", row_limit=12))
+    return {"prefill_seconds": round(prefill_s, 2), "prefill_forward_tokens": prefill_tokens,
+            "prompt_tokens": sum(len(p) for p in prompts),
+            "prefill_tokens_per_second": round(prefill_tokens / prefill_s, 1),
+            "decode_seconds": round(decode_s, 2),
+            "decode_tokens_per_second": round(len(prompts) * tokens / decode_s, 1)}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=EMBEDDED_ALIAS)
@@ -60,7 +87,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--dtype", default="auto", help="dtype of the fast path")
+    parser.add_argument("--profile", action="store_true",
+                        help="only profile the fast path: prefill vs decoding seconds, top ops of a decoding step")
     args = parser.parse_args(argv)
+    if args.profile:
+        model, tokenizer = load_model(args.model, dtype=args.dtype, attn_implementation=ROLLOUT_ATTENTION)
+        pad = tokenizer.pad_token_id
+        prompts = prompt_ids(tokenizer, args.prompts)
+        profile(model, prompts[:2], 4, pad)  # warm-up
+        result = profile(model, prompts, args.tokens, pad)
+        print(json.dumps(result, indent=2))
+        return result
 
     model32, tokenizer = load_model(args.model, dtype=None)
     pad = tokenizer.pad_token_id

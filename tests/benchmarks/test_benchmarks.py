@@ -69,3 +69,10 @@ def test_bench_train_step_tiny(capsys) -> None:
     assert result["layers"] == 1 and result["tokens_per_second"] > 0
     # one TinyLlama layer with its 32000 x 2048 embeddings and head: ~175M parameters
     assert 150e6 < result["total_params"] < 200e6
+
+
+def test_bench_rollout_profile_tiny(tiny_model_dir, capsys) -> None:
+    result = bench_rollout.main(["--model", str(tiny_model_dir), "--prompts", "3", "--tokens", "5", "--profile"])
+    assert result["prefill_forward_tokens"] > 0 and result["prefill_seconds"] > 0
+    assert result["decode_seconds"] > 0
+    assert "aten::" in capsys.readouterr().out  # the profiler's op table
