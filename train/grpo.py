@@ -66,21 +66,6 @@ class GRPORunConfig(OnlineArgs, GRPOConfig):
 
     beta: float = field(default=0.04, metadata={"help": "KL coefficient (must be > 0)."})
     loss_type: str = field(default="dapo", metadata={"help": "Loss aggregation; 'dapo' avoids GRPO's length bias."})
-    mask_truncated_completions: bool = field(
-        default=True, metadata={"help": "Leave completions cut at max_completion_length out of the loss."}
-    )
-    num_generations: int | None = field(default=4, metadata={"help": "Posts sampled per prompt (the group)."})
-    max_completion_length: int | None = field(default=200, metadata={"help": "Longest sampled post, in tokens."})
-    per_device_train_batch_size: int = field(
-        default=4, metadata={"help": "Completions per forward pass and process (one group of num_generations)."}
-    )
-    gradient_accumulation_steps: int = field(
-        default=2, metadata={"help": "Forward passes per optimizer step; also the groups sampled per generation."}
-    )
-    learning_rate: float = field(default=2e-5, metadata={"help": "AdamW learning rate."})
-    repetition_penalty: float = field(
-        default=1.0, metadata={"help": "Sampling repetition penalty (1.0: off; the reward prices repetition)."}
-    )
 
 
 def main(config: GRPORunConfig) -> dict[str, Any]:

@@ -52,6 +52,22 @@ class OnlineArgs(RunArgs):
     log_components: bool = field(
         default=True, metadata={"help": "Also compute and log the structure/fact/safety rewards (weight 0)."}
     )
+    # Defaults both online trainers share, changed from TRL's for a CPU budget and the guards in their docstrings.
+    mask_truncated_completions: bool = field(
+        default=True, metadata={"help": "Leave completions cut at max_completion_length out of the loss."}
+    )
+    num_generations: int | None = field(default=4, metadata={"help": "Posts sampled per prompt (the group)."})
+    max_completion_length: int | None = field(default=200, metadata={"help": "Longest sampled post, in tokens."})
+    per_device_train_batch_size: int = field(
+        default=4, metadata={"help": "Completions per forward pass and process (one group of num_generations)."}
+    )
+    gradient_accumulation_steps: int = field(
+        default=2, metadata={"help": "Forward passes per optimizer step; also the groups sampled per generation."}
+    )
+    learning_rate: float = field(default=2e-5, metadata={"help": "AdamW learning rate."})
+    repetition_penalty: float = field(
+        default=1.0, metadata={"help": "Sampling repetition penalty (1.0: off; the reward prices repetition)."}
+    )
     engine_generation: bool = field(
         default=True,
         metadata={"help": "Sample completions on the project's rolling-cache engine (train.fast_generation: each "
