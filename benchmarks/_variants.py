@@ -1,4 +1,4 @@
-"""Running a benchmark's stock and fast variants one after the other, each in a fresh subprocess.
+"""Shared benchmark pieces: step timers for trainers, stock-vs-fast variants in fresh subprocesses, JSON output.
 
 A fresh process per variant gives each its own peak RSS and keeps one from warming the other's caches; running
 them back to back in one command keeps the ratio honest on a shared, noisy machine.
@@ -37,6 +37,20 @@ class StepClock(TrainerCallback):
                 "tokens_per_second": round((n1 - n0) / (t1 - t0), 1)}
 
 
+class StepTimer(TrainerCallback):
+    """Wall-clock seconds of each optimizer step."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self._start = 0.0
+
+    def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._start = time.perf_counter()
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.times.append(time.perf_counter() - self._start)
+
+
 def run_variants(module: str, variants: Sequence[str], argv: Sequence[str]) -> dict[str, dict[str, Any]]:
     """``python -m module --variant V *argv`` for each variant in turn; each prints its JSON result last."""
     results = {}
@@ -49,14 +63,9 @@ def run_variants(module: str, variants: Sequence[str], argv: Sequence[str]) -> d
     return results
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident set size, in MB."""
-    import resource
-
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
-
-
-def write_json(result: dict[str, Any], path: str | None) -> None:
+def emit_json(result: dict[str, Any], path: str | None) -> None:
+    """Print a benchmark's result as JSON, and also write it to ``path`` if one is given."""
+    print(json.dumps(result, indent=2))
     if path:
         with open(path, "w") as handle:
             json.dump(result, handle, indent=2)

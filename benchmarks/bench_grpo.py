@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks._variants import StepClock, peak_rss_mb, run_variants, write_json
+from benchmarks._variants import StepClock, emit_json, run_variants
 from wsl_env.models import EMBEDDED_ALIAS
 
 VARIANTS = ("stock", "fast")
@@ -42,7 +42,7 @@ def run_variant(variant: str, model_name: str, steps: int, generations: int, tok
     import torch
     from trl import GRPOConfig, GRPOTrainer
 
-    from train.common import configure_cpu, count_trainable, load_policy, lora_config, parse_config
+    from train.common import configure_cpu, count_trainable, load_policy, lora_config, parse_config, peak_rss_mb
     from train.data import prompt_rows, to_dataset, training_tasks
     from train.fast_generation import fast_trainer_class
     from train.grpo import GRPORunConfig
@@ -82,7 +82,7 @@ def run_variant(variant: str, model_name: str, steps: int, generations: int, tok
         "max_completion_tokens": tokens,
         "trainable_params": trainable,
         **clock.rates(),
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "threads": torch.get_num_threads(),
     }
 
@@ -109,12 +109,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     stock, fast = results["stock"], results["fast"]
     result = {"model": args.model, "steps": args.steps, "grpo_flags": grpo_flags, **results,
               "speedup": round(stock["seconds_per_step"] / fast["seconds_per_step"], 2)}
-    print(json.dumps(result, indent=2))
+    emit_json(result, args.out)
     print(f"\n| GRPO, {args.generations} completions x {args.tokens} tokens | s/step | peak RSS |\n|---|---|---|")
     for name, r in (("TRL GRPOTrainer defaults, fp32", stock), ("train.grpo, bf16 + engine sampling", fast)):
         print(f"| {name} | {r['seconds_per_step']} | {r['peak_rss_mb']:.0f} MB |")
     print(f"\nspeedup: {result['speedup']}x (target >= 3x)")
-    write_json(result, args.out)
     return result
 
 

@@ -23,7 +23,7 @@ import json
 import tempfile
 from typing import Any
 
-from benchmarks._variants import StepClock, peak_rss_mb, run_variants, write_json
+from benchmarks._variants import StepClock, emit_json, run_variants
 from wsl_env.models import EMBEDDED_ALIAS
 
 ROWS_PER_STEP = 8
@@ -47,7 +47,7 @@ def run_variant(variant: str, model_name: str, steps: int) -> dict[str, Any]:
     import torch
     from trl import SFTConfig, SFTTrainer
 
-    from train.common import configure_cpu, count_trainable, lora_config, parse_config
+    from train.common import configure_cpu, count_trainable, lora_config, parse_config, peak_rss_mb
     from train.data import to_dataset
     from train.sft import SFTRunConfig, build_trainer
     from wsl_env.models import load_model
@@ -80,7 +80,7 @@ def run_variant(variant: str, model_name: str, steps: int) -> dict[str, Any]:
         "activation_checkpointing": bool(trainer.args.gradient_checkpointing),
         "trainable_params": trainable,
         **clock.rates(),
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "threads": torch.get_num_threads(),
     }
 
@@ -103,12 +103,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     stock, fast = results["stock"], results["fast"]
     result = {"model": args.model, "steps": args.steps, "rows_per_step": ROWS_PER_STEP, **results,
               "speedup": round(fast["tokens_per_second"] / stock["tokens_per_second"], 2)}
-    print(json.dumps(result, indent=2))
+    emit_json(result, args.out)
     print("\n| LoRA SFT | train tokens/s | s/step | peak RSS |\n|---|---|---|---|")
     for name, r in (("TRL SFTTrainer defaults, fp32", stock), ("train.sft, bf16", fast)):
         print(f"| {name} | {r['tokens_per_second']} | {r['seconds_per_step']} | {r['peak_rss_mb']:.0f} MB |")
     print(f"\nspeedup: {result['speedup']}x (target >= 2x)")
-    write_json(result, args.out)
     return result
 
 

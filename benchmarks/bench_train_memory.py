@@ -18,38 +18,16 @@ times), so a short run understates it: 6 steps on the longest tasks peaked at 2.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import statistics
 import sys
 import tempfile
-import time
 from typing import Any
 
-from transformers import TrainerCallback
-
+from benchmarks._variants import StepTimer, emit_json
 from wsl_env.models import EMBEDDED_ALIAS
 
 LIMIT_MB = 4096
-
-
-class StepTimer(TrainerCallback):
-    """Wall-clock seconds of each optimizer step."""
-
-    def __init__(self) -> None:
-        self.times: list[float] = []
-        self._start = 0.0
-
-    def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self._start = time.perf_counter()
-
-    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self.times.append(time.perf_counter() - self._start)
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -65,7 +43,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args, sft_flags = parser.parse_known_args(argv)
 
     from train import sft
-    from train.common import parse_config
+    from train.common import parse_config, peak_rss_mb
     from wsl_env.envs.sources import data_dir
     from wsl_env.task import dump_tasks, load_tasks
     from wsl_env.tasks import TaskGenerator
@@ -102,10 +80,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "cpu_count": len(os.sched_getaffinity(0)),
     }
     result["within_limit"] = result["peak_rss_mb"] <= LIMIT_MB
-    print(json.dumps(result, indent=2))
-    if args.out:
-        with open(args.out, "w") as handle:
-            json.dump(result, handle, indent=2)
+    emit_json(result, args.out)
     return result
 
 

@@ -15,16 +15,14 @@ the process's peak resident set size.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import statistics
 import sys
 import tempfile
 import time
 from typing import Any
 
-from transformers import TrainerCallback
+from benchmarks._variants import StepTimer, emit_json
 
 LIMIT_MB = 16 * 1024
 # TinyLlama/TinyLlama-1.1B-Chat-v1.0 config.json
@@ -34,20 +32,6 @@ TINYLLAMA_CONFIG: dict[str, Any] = {
     "rope_theta": 10000.0, "hidden_act": "silu", "tie_word_embeddings": False, "bos_token_id": 1,
     "eos_token_id": 2, "pad_token_id": 2,
 }
-
-
-class StepTimer(TrainerCallback):
-    """Wall-clock seconds of each optimizer step."""
-
-    def __init__(self) -> None:
-        self.times: list[float] = []
-        self._start = 0.0
-
-    def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self._start = time.perf_counter()
-
-    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self.times.append(time.perf_counter() - self._start)
 
 
 def build_model(layers: int, dtype: str) -> Any:
@@ -81,7 +65,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     import torch
     from datasets import Dataset
 
-    from train.common import configure_cpu, count_trainable, parse_config
+    from train.common import configure_cpu, count_trainable, parse_config, peak_rss_mb
     from train.sft import SFTRunConfig, build_trainer
     from wsl_env.models import load_tokenizer
 
@@ -119,15 +103,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "seconds_per_step": round(seconds, 2),
         "step_seconds": [round(t, 2) for t in timer.times],
         "tokens_per_second": round(args.batch * args.seq_len / seconds, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "limit_mb": LIMIT_MB,
         "cpu_count": len(os.sched_getaffinity(0)),
     }
     result["within_limit"] = result["peak_rss_mb"] <= LIMIT_MB
-    print(json.dumps(result, indent=2))
-    if args.out:
-        with open(args.out, "w") as handle:
-            json.dump(result, handle, indent=2)
+    emit_json(result, args.out)
     return result
 
 
