@@ -3,6 +3,7 @@
     python -m benchmarks.bench_rollout                         # embedded model, 64 prompts x 64 tokens
     python -m benchmarks.bench_rollout --prompts 4 --baseline-prompts 2 --tokens 8 --model <dir>   # tiny
     python -m benchmarks.bench_rollout --profile               # where the fast path's time goes (prefill, decoding)
+    python -m benchmarks.bench_rollout --attention             # one decoding step's attention: eager, sdpa, wsl_gqa
 
 Both paths write the same number of tokens per prompt (EOS is ignored, so the figures compare like with like),
 on the same prompts, in the same run. "fast" is ``wsl_env.generation.decode`` (the engine behind ``LLMAgent``)
@@ -79,6 +80,36 @@ def profile(model: Any, prompts: list[list[int]], tokens: int, pad: int) -> dict
             "decode_tokens_per_second": round(len(prompts) * tokens / decode_s, 1)}
 
 
+@torch.inference_mode()
+def attention_calls(batch: int = 64, cached: int = 300, repeats: int = 30) -> dict[str, float]:
+    """Milliseconds per attention call of one decoding step (SmolLM2's 9 query / 3 KV heads, bf16) for eager,
+    SDPA and the copy-free grouped-query attention, on keys and values that are slices of a larger cache buffer."""
+    from transformers.models.llama.modeling_llama import eager_attention_forward
+
+    from wsl_env.envs.attention import gqa_attention
+
+    class Layer(torch.nn.Module):
+        num_key_value_groups = 3
+
+    layer = Layer().eval()
+    query = torch.randn(batch, 9, 1, 64, dtype=torch.bfloat16)
+    buffer = torch.randn(2, batch, 3, 2 * cached, 64, dtype=torch.bfloat16)
+    key, value = buffer[0, :, :, :cached], buffer[1, :, :, :cached]
+    mask = torch.zeros(batch, 1, 1, cached, dtype=torch.bfloat16)
+
+    def sdpa(*args: Any, **kwargs: Any) -> Any:
+        return torch.nn.functional.scaled_dot_product_attention(query, key, value, attn_mask=mask, enable_gqa=True)
+
+    timings = {}
+    for name, fn in (("eager", eager_attention_forward), ("sdpa", sdpa), ("wsl_gqa", gqa_attention)):
+        fn(layer, query, key, value, mask, 0.125)
+        start = time.perf_counter()
+        for _ in range(repeats):
+            fn(layer, query, key, value, mask, 0.125)
+        timings[name] = round((time.perf_counter() - start) / repeats * 1000, 3)
+    return timings
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=EMBEDDED_ALIAS)
@@ -87,9 +118,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--dtype", default="auto", help="dtype of the fast path")
+    parser.add_argument("--attention", action="store_true",
+                        help="only time one decoding step's attention call: eager vs sdpa vs wsl_gqa (batch --batch)")
     parser.add_argument("--profile", action="store_true",
                         help="only profile the fast path: prefill vs decoding seconds, top ops of a decoding step")
     args = parser.parse_args(argv)
+    if args.attention:
+        result = {"batch": args.batch, "cached_tokens": 300, "ms_per_call": attention_calls(args.batch)}
+        print(json.dumps(result, indent=2))
+        return result
     if args.profile:
         model, tokenizer = load_model(args.model, dtype=args.dtype, attn_implementation=ROLLOUT_ATTENTION)
         pad = tokenizer.pad_token_id

@@ -76,3 +76,9 @@ def test_bench_rollout_profile_tiny(tiny_model_dir, capsys) -> None:
     assert result["prefill_forward_tokens"] > 0 and result["prefill_seconds"] > 0
     assert result["decode_seconds"] > 0
     assert "aten::" in capsys.readouterr().out  # the profiler's op table
+
+
+def test_bench_rollout_attention_tiny(capsys) -> None:
+    result = bench_rollout.main(["--attention", "--batch", "2"])
+    assert set(result["ms_per_call"]) == {"eager", "sdpa", "wsl_gqa"}
+    assert all(ms > 0 for ms in result["ms_per_call"].values())

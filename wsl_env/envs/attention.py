@@ -2,8 +2,9 @@
 
 Transformers' ``eager`` attention expands the keys and values of a grouped-query model (SmolLM2: 9 query heads
 over 3 KV heads; TinyLlama: 32 over 4) to one copy per query head (``repeat_kv``) before each matmul, so every
-decoding step copies the whole KV cache several times over. At batch 64 and 300 cached tokens that copy is most of
-the step. Its ``sdpa`` attention on CPUs picks a flash kernel that is slower still for one-token queries.
+decoding step copies the whole KV cache several times over. One decoding step's attention call at batch 64 with
+300 cached tokens in bf16 (``python -m benchmarks.bench_rollout --attention``): eager 15.3 ms, ``sdpa`` 6.8 ms,
+this 1.2 ms.
 
 :func:`gqa_attention` computes the same thing, grouping the query heads that share a KV head into one batched
 matmul against that KV head: no copy of the cache. Registered with transformers under
