@@ -18,7 +18,9 @@ new LoRA on top: that adapter would only work on a merged copy of the base, whic
 Without ``--sft_adapter`` a new LoRA is trained and the reference is the base model (adapter disabled).
 
 Deviations from the paper: the pairs are on-policy samples ranked by a programmatic reward instead of human
-preferences (as in iterative/online DPO, e.g. Xu et al. 2023, https://arxiv.org/abs/2312.16682), one round only.
+preferences (as in iterative/online DPO, e.g. Xu et al. 2023, https://arxiv.org/abs/2312.16682). One call is one
+round; the next round points ``--sft_adapter`` at the previous round's run, whose policy then both samples the new
+pairs and is the new reference (``train/configs/dpo-long.yaml``, then ``dpo-long2.yaml``).
 ``--add_reference true`` (the default) adds the task's reference post as one more candidate, scored like the
 samples: when the policy never gets a prompt right, the reference (off-policy) becomes the chosen response, which
 keeps prompts the SFT policy fails on, most often refusals, in the data. ``pairs.jsonl`` records which pairs use it.
@@ -84,6 +86,11 @@ class DPORunConfig(RunArgs, DPOConfig):
     add_reference: bool = field(
         default=True, metadata={"help": "Score the task's reference post as one more candidate."}
     )
+    add_greedy: bool = field(
+        default=False,
+        metadata={"help": "Add the policy's greedy response as one more candidate: evaluation decodes greedily, so "
+                          "the pairs then also cover greedy failures such as repetition loops."},
+    )
     # Defaults changed from DPOConfig for LoRA on a CPU.
     learning_rate: float = field(default=5e-5, metadata={"help": "AdamW learning rate."})
     max_length: int | None = field(default=640, metadata={"help": "Longest tokenized prompt + response kept."})
@@ -96,9 +103,9 @@ class DPORunConfig(RunArgs, DPOConfig):
     num_train_epochs: float = field(default=1.0, metadata={"help": "Passes over the pairs (max_steps overrides)."})
 
     def __post_init__(self) -> None:
-        if self.samples_per_prompt < 1 or (self.samples_per_prompt < 2 and not self.add_reference):
+        if self.samples_per_prompt < 1 or self.samples_per_prompt + self.add_greedy + self.add_reference < 2:
             raise ValueError("need at least two candidates per prompt: samples_per_prompt >= 2, or >= 1 with "
-                             "add_reference")
+                             "add_reference or add_greedy")
         super().__post_init__()
 
 
@@ -144,18 +151,28 @@ def select_pair(texts: Sequence[str], rewards: Sequence[float], threshold: float
 
 
 def sample_candidates(model: Any, tokenizer: Any, tasks: Sequence[Task], config: DPORunConfig) -> list[list[str]]:
-    """K sampled responses per task from the policy (this process's share of the tasks)."""
+    """K sampled responses per task from the policy (this process's share of the tasks), then its greedy
+    response when ``add_greedy`` is set.
+    """
     from agents.llm import LLMAgent
 
     agent = LLMAgent(model=(model, tokenizer), do_sample=True, temperature=config.sample_temperature,
                      top_p=config.sample_top_p, batch_size=config.sample_batch_size,
                      seed=config.seed + config.process_index)
     k = config.samples_per_prompt
+    progress = config.process_index == 0
     flat = agent.generate([t for t in tasks for _ in range(k)], max_new_tokens=config.sample_max_new_tokens,
-                          progress=config.process_index == 0)
+                          progress=progress)
+    candidates = [flat[i * k : (i + 1) * k] for i in range(len(tasks))]
+    if config.add_greedy:
+        greedy = LLMAgent(model=(model, tokenizer), batch_size=config.sample_batch_size)
+        for row, text in zip(candidates, greedy.generate(tasks, config.sample_max_new_tokens, progress), strict=True):
+            row.append(text)
+        agent.stats.new_tokens += greedy.stats.new_tokens
+        agent.stats.seconds += greedy.stats.seconds
     if agent.stats.seconds > 0:
         print(f"sampling: {agent.stats.new_tokens} tokens at {agent.stats.tokens_per_second:.1f} tokens/s", flush=True)
-    return [flat[i * k : (i + 1) * k] for i in range(len(tasks))]
+    return candidates
 
 
 def build_pairs(model: Any, tokenizer: Any, tasks: Sequence[Task], config: DPORunConfig
@@ -183,12 +200,13 @@ def build_pairs(model: Any, tokenizer: Any, tasks: Sequence[Task], config: DPORu
     all_rewards = score_candidates(all_tasks, all_texts)
     for task, texts, rewards in zip(all_tasks, all_texts, all_rewards, strict=True):
         stats.candidates += len(texts)
+        n_policy = config.samples_per_prompt + config.add_greedy  # the reference, when present, comes after these
         sample_rewards.extend(rewards[: config.samples_per_prompt])
         pair = select_pair(texts, rewards, config.margin_threshold)
         if pair is None:
             continue
         best, worst = pair
-        reference_chosen = config.add_reference and best == len(texts) - 1 and best >= config.samples_per_prompt
+        reference_chosen = best >= n_policy
         rows.append(preference_row(task, texts[best], texts[worst]))
         records.append({"id": task.id, "category": task.category, "chosen": texts[best], "rejected": texts[worst],
                         "chosen_reward": rewards[best], "rejected_reward": rewards[worst],

@@ -157,12 +157,31 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
     assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
 
 
-@pytest.mark.parametrize(("name", "class_name"), [("sft", "SFTRunConfig"), ("dpo", "DPORunConfig"),
-                                                 ("grpo", "GRPORunConfig"), ("rloo", "RLOORunConfig")])
-def test_shipped_yaml_configs_parse(name: str, class_name: str) -> None:
+@pytest.mark.parametrize(
+    ("file", "name", "class_name", "run_name"),
+    [
+        ("sft", "sft", "SFTRunConfig", "sft-smollm2"),
+        ("dpo", "dpo", "DPORunConfig", "dpo-smollm2"),
+        ("dpo-long", "dpo", "DPORunConfig", "dpo-long"),  # iterative DPO, round 1 (from the GRPO adapter)
+        ("dpo-long2", "dpo", "DPORunConfig", "dpo-long2"),  # round 2 starts from round 1's adapter
+        ("grpo", "grpo", "GRPORunConfig", "grpo-smollm2"),
+        ("rloo", "rloo", "RLOORunConfig", "rloo-smollm2"),
+    ],
+)
+def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_name: str) -> None:
     import importlib
 
     config_cls = getattr(importlib.import_module(f"train.{name}"), class_name)
-    path = Path(__file__).resolve().parents[2] / "train" / "configs" / f"{name}.yaml"
+    path = Path(__file__).resolve().parents[2] / "train" / "configs" / f"{file}.yaml"
     config = parse_config(config_cls, ["--config", str(path)])
-    assert config.algorithm == name and config.run_name == f"{name}-smollm2"
+    assert config.algorithm == name and config.run_name == run_name
+
+
+def test_dpo_round_two_config_starts_from_round_one() -> None:
+    from train.dpo import DPORunConfig
+
+    configs = Path(__file__).resolve().parents[2] / "train" / "configs"
+    first = parse_config(DPORunConfig, ["--config", str(configs / "dpo-long.yaml")])
+    second = parse_config(DPORunConfig, ["--config", str(configs / "dpo-long2.yaml")])
+    assert second.sft_adapter == f"artifacts/{first.run_name}"  # round 2 samples from, and is anchored to, round 1
+    assert second.seed != first.seed  # so it draws a different shuffle of the prompts

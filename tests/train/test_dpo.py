@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from safetensors.torch import load_file
 
-from train.dpo import DPORunConfig, cli, score_candidates, select_pair
+from train.dpo import DPORunConfig, cli, sample_candidates, score_candidates, select_pair
 from wsl_env.task import load_tasks
 
 
@@ -36,6 +36,19 @@ def test_candidates_are_scored_through_the_response_env(task_file: Path) -> None
 def test_config_needs_two_candidates() -> None:
     with pytest.raises(ValueError, match="two candidates"):
         DPORunConfig(samples_per_prompt=1, add_reference=False)
+    DPORunConfig(samples_per_prompt=1, add_reference=False, add_greedy=True)  # one sample + the greedy answer
+
+
+def test_add_greedy_appends_the_greedy_response(tiny_model, tokenizer, task_file: Path, tmp_path: Path) -> None:
+    from agents.llm import LLMAgent
+
+    tasks = load_tasks(task_file)[:3]
+    config = DPORunConfig(output_dir=str(tmp_path), samples_per_prompt=2, add_greedy=True, sample_max_new_tokens=6,
+                          sample_batch_size=2)
+    candidates = sample_candidates(tiny_model, tokenizer, tasks, config)
+    assert [len(row) for row in candidates] == [3, 3, 3]  # K samples, then the greedy response
+    greedy = LLMAgent(model=(tiny_model, tokenizer)).generate(tasks, max_new_tokens=6)
+    assert [row[-1] for row in candidates] == greedy
 
 
 def test_dpo_end_to_end_from_the_sft_policy(sft_run: Path, tiny_model_dir: Path, task_file: Path, flags,
