@@ -7,17 +7,9 @@ import json
 import pytest
 
 from baselines.evaluate import main, select_suite
-from wsl_env.task import dump_tasks
 from wsl_env.tasks import TaskGenerator
 
 ROW_FIELDS = {"id", "category", "expected_behavior", "response", "structure", "fact", "safety", "total"}
-
-
-@pytest.fixture(scope="module")
-def task_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("tasks") / "tasks.jsonl"
-    dump_tasks(TaskGenerator(seed=5).sample(24), path)
-    return path
 
 
 @pytest.mark.parametrize("agent", ["random", "refuse", "template"])
