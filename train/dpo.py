@@ -155,21 +155,24 @@ def sample_candidates(model: Any, tokenizer: Any, tasks: Sequence[Task], config:
     response when ``add_greedy`` is set.
     """
     from agents.llm import LLMAgent
+    from train.fast_generation import rollout_mode
 
-    agent = LLMAgent(model=(model, tokenizer), do_sample=True, temperature=config.sample_temperature,
-                     top_p=config.sample_top_p, batch_size=config.sample_batch_size,
-                     seed=config.seed + config.process_index)
     k = config.samples_per_prompt
     progress = config.process_index == 0
-    flat = agent.generate([t for t in tasks for _ in range(k)], max_new_tokens=config.sample_max_new_tokens,
-                          progress=progress)
-    candidates = [flat[i * k : (i + 1) * k] for i in range(len(tasks))]
-    if config.add_greedy:
-        greedy = LLMAgent(model=(model, tokenizer), batch_size=config.sample_batch_size)
-        for row, text in zip(candidates, greedy.generate(tasks, config.sample_max_new_tokens, progress), strict=True):
-            row.append(text)
-        agent.stats.new_tokens += greedy.stats.new_tokens
-        agent.stats.seconds += greedy.stats.seconds
+    with rollout_mode(model):
+        agent = LLMAgent(model=(model, tokenizer), do_sample=True, temperature=config.sample_temperature,
+                         top_p=config.sample_top_p, batch_size=config.sample_batch_size,
+                         seed=config.seed + config.process_index)
+        flat = agent.generate([t for t in tasks for _ in range(k)], max_new_tokens=config.sample_max_new_tokens,
+                              progress=progress)
+        candidates = [flat[i * k : (i + 1) * k] for i in range(len(tasks))]
+        if config.add_greedy:
+            greedy = LLMAgent(model=(model, tokenizer), batch_size=config.sample_batch_size)
+            texts = greedy.generate(tasks, config.sample_max_new_tokens, progress)
+            for row, text in zip(candidates, texts, strict=True):
+                row.append(text)
+            agent.stats.new_tokens += greedy.stats.new_tokens
+            agent.stats.seconds += greedy.stats.seconds
     if agent.stats.seconds > 0:
         print(f"sampling: {agent.stats.new_tokens} tokens at {agent.stats.tokens_per_second:.1f} tokens/s", flush=True)
     return candidates

@@ -15,12 +15,31 @@ extra ``generation_kwargs``) falls back to TRL's own path, so the result never s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from wsl_env.envs.attention import GQA_ATTENTION
 from wsl_env.generation import Sampling, decode
 
-__all__ = ["EngineGeneration", "engine_sampling", "fast_trainer_class"]
+__all__ = ["EngineGeneration", "engine_sampling", "fast_trainer_class", "rollout_mode"]
+
+
+@contextmanager
+def rollout_mode(model: Any) -> Iterator[Any]:
+    """Eval mode and the engine's copy-free attention for sampling from a training model; both restored after.
+
+    A policy loaded for training keeps transformers' attention, which copies the KV cache once per query head at
+    every decoding step; the samplers of GRPO, RLOO and DPO switch to the engine's attention for the rollout only.
+    """
+    attention, was_training = model.config._attn_implementation, model.training
+    model.eval()
+    model.set_attn_implementation(GQA_ATTENTION)
+    try:
+        yield model
+    finally:
+        model.set_attn_implementation(attention)
+        model.train(was_training)
 
 
 def engine_sampling(generation_config: Any) -> Sampling | None:
@@ -56,16 +75,9 @@ class EngineGeneration:
         if sampling is None:
             return super()._generate_single_turn(prompt_ids, images, multimodal_fields, *args, **kwargs)
         model = self.accelerator.unwrap_model(self.model_wrapped)
-        config = model.config
-        attention, was_training = config._attn_implementation, model.training
-        model.eval()
-        model.set_attn_implementation(GQA_ATTENTION)
-        try:
+        with rollout_mode(model):
             completion_ids = decode(model, prompt_ids, self.max_completion_length, frozenset(self.eos_token_ids),
                                     self._tokenizer.pad_token_id, sampling)
-        finally:
-            model.set_attn_implementation(attention)
-            model.train(was_training)
         self.engine_calls += 1
         return (completion_ids, None) if self.returns_logprobs else completion_ids
 

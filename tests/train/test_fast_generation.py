@@ -79,3 +79,16 @@ def test_unsupported_settings_fall_back_to_trl(tiny_model_dir: Path, task_file: 
     prompt_ids, images, fields = trainer._tokenize_prompts(prompts * 2)
     ids, _ = trainer._generate_single_turn(prompt_ids, images, fields, 2)
     assert trainer.engine_calls == 0 and len(ids) == 2
+
+
+def test_rollout_mode_switches_attention_and_restores_it(tiny_model) -> None:
+    from train.fast_generation import rollout_mode
+    from wsl_env.envs.attention import GQA_ATTENTION
+
+    before, was_training = tiny_model.config._attn_implementation, tiny_model.training
+    tiny_model.train()
+    with pytest.raises(RuntimeError, match="boom"), rollout_mode(tiny_model):
+        assert tiny_model.config._attn_implementation == GQA_ATTENTION and not tiny_model.training
+        raise RuntimeError("boom")  # restored on errors too
+    assert tiny_model.config._attn_implementation == before and tiny_model.training
+    tiny_model.train(was_training)
