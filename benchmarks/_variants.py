@@ -6,6 +6,7 @@ them back to back in one command keeps the ratio honest on a shared, noisy machi
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -49,6 +50,44 @@ class StepTimer(TrainerCallback):
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.times.append(time.perf_counter() - self._start)
+
+
+def variant_parser(description: str, variants: Sequence[str], default_steps: int) -> argparse.ArgumentParser:
+    """The flags every stock-vs-fast trainer benchmark takes: ``--model``, ``--steps``, ``--variant``, ``--out``."""
+    from wsl_env.models import EMBEDDED_ALIAS
+
+    def steps(value: str) -> int:
+        if int(value) < 2:
+            raise argparse.ArgumentTypeError("must be at least 2 (the first step is warm-up)")
+        return int(value)
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--model", default=EMBEDDED_ALIAS)
+    parser.add_argument("--steps", type=steps, default=default_steps,
+                        help="optimizer steps per variant (the first is warm-up)")
+    parser.add_argument("--variant", choices=variants, default=None, help="run one variant here (internal)")
+    parser.add_argument("--out", default=None, help="also write the JSON result here")
+    return parser
+
+
+def trainer_record(variant: str, trainer: Any, clock: StepClock, trainable: int, **extra: Any) -> dict[str, Any]:
+    """What one finished variant reports: precision settings, ``extra``, step rates, peak RSS and threads."""
+    import torch
+
+    from train.common import peak_rss_mb
+
+    model = trainer.model
+    return {
+        "variant": variant,
+        "weights_dtype": str(next(p for p in model.parameters() if not p.requires_grad).dtype),
+        "bf16_autocast": bool(trainer.args.bf16),
+        "activation_checkpointing": bool(trainer.args.gradient_checkpointing),
+        **extra,
+        "trainable_params": trainable,
+        **clock.rates(),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "threads": torch.get_num_threads(),
+    }
 
 
 def run_variants(module: str, variants: Sequence[str], argv: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -21,14 +21,12 @@ end of the first step (warm-up) to the end of the last.
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks._variants import StepClock, emit_json, run_variants
-from wsl_env.models import EMBEDDED_ALIAS
+from benchmarks._variants import StepClock, emit_json, run_variants, trainer_record, variant_parser
 
 VARIANTS = ("stock", "fast")
 
@@ -39,10 +37,9 @@ def run_variant(variant: str, model_name: str, steps: int, generations: int, tok
 
     ``grpo_flags`` (``train.grpo`` flags) change the fast variant's config, e.g. ``--activation_checkpointing true``.
     """
-    import torch
     from trl import GRPOConfig, GRPOTrainer
 
-    from train.common import configure_cpu, count_trainable, load_policy, lora_config, parse_config, peak_rss_mb
+    from train.common import configure_cpu, count_trainable, load_policy, lora_config, parse_config
     from train.data import prompt_rows, to_dataset, training_tasks
     from train.fast_generation import fast_trainer_class
     from train.grpo import GRPORunConfig
@@ -72,32 +69,16 @@ def run_variant(variant: str, model_name: str, steps: int, generations: int, tok
                               processing_class=tokenizer, peft_config=lora_config(ours), callbacks=[clock])
         trainable, _ = count_trainable(trainer.model)
         trainer.train()
-    return {
-        "variant": variant,
-        "weights_dtype": str(next(p for p in model.parameters() if not p.requires_grad).dtype),
-        "bf16_autocast": bool(trainer.args.bf16),
-        "activation_checkpointing": bool(trainer.args.gradient_checkpointing),
-        "engine_generation_batches": getattr(trainer, "engine_calls", 0),
-        "completions_per_step": generations,
-        "max_completion_tokens": tokens,
-        "trainable_params": trainable,
-        **clock.rates(),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
-        "threads": torch.get_num_threads(),
-    }
+    return trainer_record(variant, trainer, clock, trainable,
+                          engine_generation_batches=getattr(trainer, "engine_calls", 0),
+                          completions_per_step=generations, max_completion_tokens=tokens)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default=EMBEDDED_ALIAS)
-    parser.add_argument("--steps", type=int, default=4, help="optimizer steps per variant (the first is warm-up)")
+    parser = variant_parser(__doc__.split("\n")[0], VARIANTS, default_steps=4)
     parser.add_argument("--generations", type=int, default=8, help="completions per step (one prompt's group)")
     parser.add_argument("--tokens", type=int, default=64, help="max new tokens per completion")
-    parser.add_argument("--variant", choices=VARIANTS, default=None, help="run one variant here (internal)")
-    parser.add_argument("--out", default=None, help="also write the JSON result here")
     args, grpo_flags = parser.parse_known_args(argv)
-    if args.steps < 2:
-        parser.error("--steps must be at least 2 (the first step is warm-up)")
     if args.variant:
         result = run_variant(args.variant, args.model, args.steps, args.generations, args.tokens, grpo_flags)
         print(json.dumps(result))

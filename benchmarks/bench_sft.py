@@ -18,13 +18,11 @@ Train tokens per second count prompt and response tokens through forward and bac
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 from typing import Any
 
-from benchmarks._variants import StepClock, emit_json, run_variants
-from wsl_env.models import EMBEDDED_ALIAS
+from benchmarks._variants import StepClock, emit_json, run_variants, trainer_record, variant_parser
 
 ROWS_PER_STEP = 8
 VARIANTS = ("stock", "fast")
@@ -44,10 +42,9 @@ def _rows(steps: int) -> list[dict[str, Any]]:
 
 def run_variant(variant: str, model_name: str, steps: int) -> dict[str, Any]:
     """Train ``steps`` optimizer steps with one variant in this process; returns its figures."""
-    import torch
     from trl import SFTConfig, SFTTrainer
 
-    from train.common import configure_cpu, count_trainable, lora_config, parse_config, peak_rss_mb
+    from train.common import configure_cpu, count_trainable, lora_config, parse_config
     from train.data import to_dataset
     from train.sft import SFTRunConfig, build_trainer
     from wsl_env.models import load_model
@@ -71,29 +68,13 @@ def run_variant(variant: str, model_name: str, steps: int) -> dict[str, Any]:
             trainer = build_trainer(ours, model, tokenizer, dataset, callbacks=[clock])
         trainable, _ = count_trainable(trainer.model)
         trainer.train()
-    return {
-        "variant": variant,
-        "weights_dtype": str(next(p for p in model.parameters() if not p.requires_grad).dtype),
-        "bf16_autocast": bool(trainer.args.bf16),
-        "batch": trainer.args.per_device_train_batch_size,
-        "accumulation": trainer.args.gradient_accumulation_steps,
-        "activation_checkpointing": bool(trainer.args.gradient_checkpointing),
-        "trainable_params": trainable,
-        **clock.rates(),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
-        "threads": torch.get_num_threads(),
-    }
+    return trainer_record(variant, trainer, clock, trainable, batch=trainer.args.per_device_train_batch_size,
+                          accumulation=trainer.args.gradient_accumulation_steps)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default=EMBEDDED_ALIAS)
-    parser.add_argument("--steps", type=int, default=6, help="optimizer steps per variant (the first is warm-up)")
-    parser.add_argument("--variant", choices=VARIANTS, default=None, help="run one variant here (internal)")
-    parser.add_argument("--out", default=None, help="also write the JSON result here")
+    parser = variant_parser(__doc__.split("\n")[0], VARIANTS, default_steps=6)
     args = parser.parse_args(argv)
-    if args.steps < 2:
-        parser.error("--steps must be at least 2 (the first step is warm-up)")
     if args.variant:
         result = run_variant(args.variant, args.model, args.steps)
         print(json.dumps(result))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks import bench_env, bench_rollout
 
 
@@ -82,3 +84,12 @@ def test_bench_rollout_attention_tiny(capsys) -> None:
     result = bench_rollout.main(["--attention", "--batch", "2"])
     assert set(result["ms_per_call"]) == {"eager", "sdpa", "wsl_gqa"}
     assert all(ms > 0 for ms in result["ms_per_call"].values())
+
+
+def test_variant_benchmarks_need_a_timed_step_after_warm_up() -> None:
+    from benchmarks._variants import variant_parser
+
+    parser = variant_parser("x", ("stock", "fast"), default_steps=4)
+    assert parser.parse_args([]).steps == 4
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--steps", "1"])  # the first step is warm-up: one step times nothing
