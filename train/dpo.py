@@ -201,9 +201,9 @@ def build_pairs(model: Any, tokenizer: Any, tasks: Sequence[Task], config: DPORu
     all_texts = [list(texts) + ([t.reference] if config.add_reference and t.reference else [])
                  for t, texts in gathered]
     all_rewards = score_candidates(all_tasks, all_texts)
+    n_policy = config.samples_per_prompt + config.add_greedy  # the reference, when present, comes after these
     for task, texts, rewards in zip(all_tasks, all_texts, all_rewards, strict=True):
         stats.candidates += len(texts)
-        n_policy = config.samples_per_prompt + config.add_greedy  # the reference, when present, comes after these
         sample_rewards.extend(rewards[: config.samples_per_prompt])
         pair = select_pair(texts, rewards, config.margin_threshold)
         if pair is None:
