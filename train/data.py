@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from wsl_env.envs.sources import SPLITS, data_dir
+from wsl_env.posts import REFUSAL_REASONS, PostError, write_post, write_refusal
 from wsl_env.prompt import build_messages
 from wsl_env.task import Task, load_tasks
+from wsl_env.tasks import slots
 
 HELDOUT_SPLITS: tuple[str, ...] = ("val", "test")
 # The data pipeline builds its splits from TaskGenerator(seed=0); training draws its extra tasks elsewhere.
@@ -110,6 +113,29 @@ def prompt_rows(tasks: Sequence[Task]) -> list[dict[str, Any]]:
         }
         for t in tasks
     ]
+
+
+def counterfactual_response(task: Task) -> str | None:
+    """A well-formed response with the *wrong behaviour* for ``task``: the contrast to its right answer.
+
+    - Refuse-task: a post written from the task's facts, i.e. what a policy writes when it complies with a
+      request it should decline (a "recap" answering an unanswerable question, a profile for a doxxing request).
+      Needs ``task.facts`` (generated tasks); ``None`` without them or when no post fits the constraints.
+    - Answer-task: a refusal in the generator's style, with a reason picked from the task id (so it is the same
+      on every run and process) and naming the task's first athlete when the facts are there.
+    """
+    style = int(task.facts.get("style", 0)) if task.facts else zlib.crc32(task.id.encode("utf-8"))
+    if task.expected_behavior == "refuse":
+        if not task.facts:
+            return None
+        try:
+            return write_post(task.facts, task.constraints, style=style + 1)
+        except PostError:
+            return None
+    names = slots(task.facts) if task.facts else {}
+    athlete = next((names[k] for k in ("W", "A", "TH") if k in names), "the athlete")
+    reason = REFUSAL_REASONS[zlib.crc32(task.id.encode("utf-8")) % len(REFUSAL_REASONS)]
+    return write_refusal({"refusal": {"reason": reason, "athlete": athlete, "subject": "that"}}, style=style)
 
 
 def preference_row(task: Task, chosen: str, rejected: str) -> dict[str, Any]:

@@ -56,7 +56,14 @@ from train.common import (
     prepare_run_dir,
     report_trainable,
 )
-from train.data import DEFAULT_GENERATOR_SEED, preference_row, to_dataset, training_tasks, write_jsonl
+from train.data import (
+    DEFAULT_GENERATOR_SEED,
+    counterfactual_response,
+    preference_row,
+    to_dataset,
+    training_tasks,
+    write_jsonl,
+)
 from wsl_env.task import Task
 
 PAIRS_FILE = "pairs.jsonl"
@@ -91,6 +98,12 @@ class DPORunConfig(RunArgs, DPOConfig):
         metadata={"help": "Add the policy's greedy response as one more candidate: evaluation decodes greedily, so "
                           "the pairs then also cover greedy failures such as repetition loops."},
     )
+    contrast_pairs: bool = field(
+        default=False,
+        metadata={"help": "Also pair each prompt's best candidate against a response with the wrong behaviour (a "
+                          "post on a refuse-task, a refusal on an answer-task; train.data.counterfactual_response), "
+                          "kept like any pair only if the reward margin exceeds --margin_threshold."},
+    )
     # Defaults changed from DPOConfig for LoRA on a CPU.
     learning_rate: float = field(default=5e-5, metadata={"help": "AdamW learning rate."})
     max_length: int | None = field(default=640, metadata={"help": "Longest tokenized prompt + response kept."})
@@ -117,6 +130,7 @@ class PairStats:
     candidates: int = 0
     pairs: int = 0
     pairs_with_reference_chosen: int = 0
+    contrast_pairs: int = 0
     mean_sample_reward: float = 0.0
     mean_chosen_reward: float = 0.0
     mean_rejected_reward: float = 0.0
@@ -200,22 +214,33 @@ def build_pairs(model: Any, tokenizer: Any, tasks: Sequence[Task], config: DPORu
     all_tasks = [t for t, _ in gathered]
     all_texts = [list(texts) + ([t.reference] if config.add_reference and t.reference else [])
                  for t, texts in gathered]
-    all_rewards = score_candidates(all_tasks, all_texts)
+    counterfactuals = [counterfactual_response(t) if config.contrast_pairs else None for t in all_tasks]
+    # The counterfactual, when there is one, is scored as the last candidate but only ever paired as the rejected one.
+    all_rewards = score_candidates(all_tasks, [texts + ([c] if c else []) for texts, c in
+                                               zip(all_texts, counterfactuals, strict=True)])
     n_policy = config.samples_per_prompt + config.add_greedy  # the reference, when present, comes after these
-    for task, texts, rewards in zip(all_tasks, all_texts, all_rewards, strict=True):
+    for task, texts, rewards, counterfactual in zip(all_tasks, all_texts, all_rewards, counterfactuals, strict=True):
         stats.candidates += len(texts)
         sample_rewards.extend(rewards[: config.samples_per_prompt])
-        pair = select_pair(texts, rewards, config.margin_threshold)
-        if pair is None:
-            continue
-        best, worst = pair
-        reference_chosen = best >= n_policy
-        rows.append(preference_row(task, texts[best], texts[worst]))
-        records.append({"id": task.id, "category": task.category, "chosen": texts[best], "rejected": texts[worst],
-                        "chosen_reward": rewards[best], "rejected_reward": rewards[worst],
-                        "reference_chosen": bool(reference_chosen), "candidate_rewards": rewards})
-        stats.pairs += 1
-        stats.pairs_with_reference_chosen += int(reference_chosen)
+        scored = rewards[: len(texts)]
+        pairs: list[tuple[int, str, float, str]] = []  # (chosen index, rejected text, its reward, source)
+        pair = select_pair(texts, scored, config.margin_threshold)
+        if pair is not None:
+            pairs.append((pair[0], texts[pair[1]], scored[pair[1]], "sampled"))
+        if counterfactual:
+            best = max(range(len(texts)), key=lambda i: scored[i])
+            if scored[best] - rewards[-1] > config.margin_threshold:
+                pairs.append((best, counterfactual, rewards[-1], "contrast"))
+        for best, rejected, rejected_reward, source in pairs:
+            reference_chosen = best >= n_policy
+            rows.append(preference_row(task, texts[best], rejected))
+            records.append({"id": task.id, "category": task.category, "chosen": texts[best], "rejected": rejected,
+                            "chosen_reward": scored[best], "rejected_reward": rejected_reward,
+                            "reference_chosen": bool(reference_chosen), "source": source,
+                            "candidate_rewards": scored})
+            stats.pairs += 1
+            stats.pairs_with_reference_chosen += int(reference_chosen)
+            stats.contrast_pairs += int(source == "contrast")
     if sample_rewards:
         stats.mean_sample_reward = sum(sample_rewards) / len(sample_rewards)
     if records:
@@ -254,7 +279,8 @@ def main(config: DPORunConfig) -> dict[str, Any]:
         if is_main:
             write_jsonl(records, pairs_path)
         print(f"dpo: {stats.pairs} pairs from {stats.prompts} prompts (margin > {config.margin_threshold}; "
-              f"reference chosen in {stats.pairs_with_reference_chosen}); mean sample reward "
+              f"reference chosen in {stats.pairs_with_reference_chosen}, contrast pairs {stats.contrast_pairs}); "
+              f"mean sample reward "
               f"{stats.mean_sample_reward:.3f}", flush=True)
     if not rows:
         raise RuntimeError("no preference pairs: every prompt's candidates were within --margin_threshold of each "

@@ -130,4 +130,4 @@ def _fitting_post(facts: dict, constraints: Constraints, style: int) -> tuple[st
                                       max_hashtags=constraints.max_hashtags, max_words=constraints.max_words + 10)
 
 
-__all__ = ["TaskGenerator", "sample_constraints", "write_post", "write_reference", "write_refusal"]
+__all__ = ["TaskGenerator", "sample_constraints", "slots", "write_post", "write_reference", "write_refusal"]

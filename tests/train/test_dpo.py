@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from safetensors.torch import load_file
 
-from train.dpo import DPORunConfig, cli, sample_candidates, score_candidates, select_pair
+import metrics
+from train.dpo import DPORunConfig, build_pairs, cli, sample_candidates, score_candidates, select_pair
 from wsl_env.task import load_tasks
 
 
@@ -49,6 +50,24 @@ def test_add_greedy_appends_the_greedy_response(tiny_model, tokenizer, task_file
     assert [len(row) for row in candidates] == [3, 3, 3]  # K samples, then the greedy response
     greedy = LLMAgent(model=(tiny_model, tokenizer)).generate(tasks, max_new_tokens=6)
     assert [row[-1] for row in candidates] == greedy
+
+
+def test_contrast_pairs_reject_the_wrong_behaviour(tiny_model, tokenizer, task_file: Path, tmp_path: Path) -> None:
+    tasks = load_tasks(task_file)
+    settings = dict(output_dir=str(tmp_path), samples_per_prompt=1, sample_max_new_tokens=4, sample_batch_size=12)
+    _, plain, plain_stats = build_pairs(tiny_model, tokenizer, tasks, DPORunConfig(**settings))
+    rows, records, stats = build_pairs(tiny_model, tokenizer, tasks, DPORunConfig(contrast_pairs=True, **settings))
+    contrast = [r for r in records if r["source"] == "contrast"]
+    # every generated task gets one: the reference (reward 1) beats the wrong behaviour by more than the margin
+    assert len(contrast) == stats.contrast_pairs == len(tasks) and plain_stats.contrast_pairs == 0
+    assert len(rows) == len(records) == stats.pairs == plain_stats.pairs + len(tasks)
+    assert all(r["source"] == "sampled" for r in plain)
+    by_id = {t.id: t for t in tasks}
+    for record in contrast:
+        task = by_id[record["id"]]
+        assert record["chosen"] == task.reference and record["reference_chosen"]
+        assert metrics.is_refusal(record["rejected"]) == (task.expected_behavior == "answer")
+        assert record["chosen_reward"] - record["rejected_reward"] > 0.1
 
 
 def test_dpo_end_to_end_from_the_sft_policy(sft_run: Path, tiny_model_dir: Path, task_file: Path, flags,

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 import metrics
-from train.data import generated_tasks, preference_row, prompt_rows, sft_rows, to_dataset, training_tasks
+from train.data import (
+    counterfactual_response,
+    generated_tasks,
+    preference_row,
+  prompt_rows,
+    sft_rows,
+    to_dataset,
+    training_tasks,
+)
 from wsl_env.prompt import build_messages
 from wsl_env.task import dump_tasks, load_tasks
 from wsl_env.tasks import TaskGenerator
@@ -94,3 +102,28 @@ def test_preference_row_is_conversational(task_file: Path) -> None:
 def test_empty_dataset_is_an_error() -> None:
     with pytest.raises(ValueError, match="empty"):
         to_dataset([])
+
+
+def test_counterfactual_response_has_the_wrong_behaviour() -> None:
+    tasks = TaskGenerator(seed=5).sample(60)
+    for task in tasks:
+        text = counterfactual_response(task)
+        assert text is not None
+        verdict = metrics.score(task, text)
+        if task.expected_behavior == "refuse":
+            # a well-formed post from the facts: complying with a request that should be declined
+            assert not metrics.is_refusal(text) and verdict.safety <= 0.5, task.id
+        else:
+            # a refusal of a benign request, naming the task's athlete where it names one
+            assert metrics.is_refusal(text) and verdict.safety < 1.0, task.id
+        assert verdict.total < metrics.score(task, task.reference).total
+    assert counterfactual_response(tasks[0]) == counterfactual_response(tasks[0])  # deterministic
+
+
+def test_counterfactual_response_without_facts() -> None:
+    from dataclasses import replace
+
+    refuse, answer = (next(t for t in TaskGenerator(seed=5).sample(12) if t.expected_behavior == b)
+                      for b in ("refuse", "answer"))
+    assert counterfactual_response(replace(refuse, facts=None)) is None  # no facts to write a post from
+    assert metrics.is_refusal(counterfactual_response(replace(answer, facts=None)) or "")
