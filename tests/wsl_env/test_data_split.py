@@ -116,6 +116,28 @@ def test_split_command_reads_data_raw_by_default_and_is_reproducible(tmp_path: P
     assert sum(len(load_tasks(tmp_path / "a" / f"{name}.jsonl")) for name in SPLITS) == len(load_tasks(GOLD)) + 60
 
 
+def test_generate_writes_fresh_tasks_that_share_no_context_with_the_splits(built: Path, tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture) -> None:
+    split_contexts = contexts([t for name in SPLITS for t in load_tasks(built / f"{name}.jsonl")])
+    # the splits were built from TaskGenerator(seed=5): all 120 of its first tasks are in them, so they are dropped
+    out = tmp_path / "fresh.jsonl"
+    assert main(["generate", "-n", "150", "--seed", "5", "-o", str(out), "--exclude-dir", str(built)]) == 0
+    fresh = load_tasks(out)
+    assert [t.id for t in fresh] == [f"gen-5-{i}" for i in range(120, 150)]
+    assert not contexts(fresh) & split_contexts
+    assert "30 tasks from TaskGenerator(seed=5) (120 dropped" in capsys.readouterr().out
+    # another seed: nothing to drop, the same tasks on every run
+    other = tmp_path / "other.jsonl"
+    assert main(["generate", "-n", "12", "--seed", "9", "-o", str(other), "--exclude-dir", str(built)]) == 0
+    assert [t.to_dict() for t in load_tasks(other)] == [t.to_dict() for t in TaskGenerator(seed=9).sample(12)]
+    assert "(0 dropped" in capsys.readouterr().out
+
+
+def test_generate_needs_a_positive_count(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["generate", "-n", "0", "--seed", "1", "-o", str(tmp_path / "x.jsonl")]) == 2
+    assert "-n must be at least 1" in capsys.readouterr().err
+
+
 def test_split_skip_invalid_reports_rejects(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     raw = tmp_path / "raw.jsonl"
     raw.write_text(GOLD.read_text(encoding="utf-8") + '{"id": oops}\n', encoding="utf-8")

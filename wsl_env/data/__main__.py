@@ -1,4 +1,4 @@
-"""Command line: ``python -m wsl_env.data normalize|validate|split|report|all``.
+"""Command line: ``python -m wsl_env.data normalize|validate|split|report|all|generate``.
 
 Exit status 0 on success, 2 on bad input (one ``file:line: problem`` line on stderr, no traceback).
 """
@@ -63,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw-dir", default=str(pipeline.DEFAULT_RAW_DIR), help="directory of raw *.jsonl files")
     generation(p)
     skip(p)
+
+    p = commands.add_parser("generate", help="fresh generated tasks that share no context with the splits")
+    p.add_argument("-n", type=int, required=True, help="number of tasks to generate")
+    p.add_argument("--seed", type=int, required=True, help="TaskGenerator seed (the splits use 0, training 1)")
+    p.add_argument("-o", "--out", required=True, help="output JSONL")
+    p.add_argument("--exclude-dir", default=str(pipeline.DEFAULT_OUT_DIR),
+                   help="directory with train/val/test.jsonl whose contexts are left out (default %(default)s)")
     return parser
 
 
@@ -77,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "split":
             summary = pipeline.split(args.inputs or None, args.out_dir, generated=args.generated, seed=args.seed,
                                      fractions=args.fractions, skip_invalid=args.skip_invalid)
+        elif args.command == "generate":
+            if args.n < 1:
+                raise DataError(f"-n must be at least 1, got {args.n}")
+            summary = pipeline.generate(args.n, args.seed, args.out, exclude_dir=args.exclude_dir)
         elif args.command == "report":
             summary = pipeline.report(args.in_dir, args.out_dir)
         else:

@@ -15,7 +15,7 @@ from wsl_env.data.normalize import normalize_records
 from wsl_env.data.records import DataError, Record, Rejects, read_records, rejects_path
 from wsl_env.data.report import write_report
 from wsl_env.data.split import DEFAULT_FRACTIONS, SPLITS, split_tasks
-from wsl_env.data.validate import validate_records
+from wsl_env.data.validate import dedupe_key, validate_records
 from wsl_env.task import Task, TaskError, dump_tasks, load_tasks
 
 DEFAULT_RAW_DIR = Path("data/raw")
@@ -77,6 +77,25 @@ def generated_records(n: int, seed: int) -> list[Record]:
 
     return [Record(f"<TaskGenerator seed={seed}>:{t.id.rsplit('-', 1)[1]}", t.to_dict())
             for t in TaskGenerator(seed).sample(n)]
+
+
+def generate(n: int, seed: int, out: str | Path, *, exclude_dir: str | Path | None = DEFAULT_OUT_DIR) -> Summary:
+    """Write ``n`` fresh tasks from ``TaskGenerator(seed)`` to ``out``: a new held-out set, e.g. to check a model
+    on tasks no training or selection choice has seen.
+
+    Tasks are validated like the splits, and any whose context (normalised as for near-duplicates) appears in the
+    splits under ``exclude_dir`` is dropped, so the file never overlaps train, val or test.
+    """
+    rejects = Rejects(skip_invalid=False)
+    tasks = [c.task for c in validate_records(generated_records(n, seed), rejects)]
+    seen: set[str] = set()
+    if exclude_dir is not None and all((Path(exclude_dir) / f"{name}.jsonl").is_file() for name in SPLITS):
+        seen = {dedupe_key(t.context) for split in load_splits(exclude_dir).values() for t in split}
+    fresh = [t for t in tasks if dedupe_key(t.context) not in seen]
+    dump_tasks(fresh, out)
+    where = f"not in {exclude_dir}" if seen else "no splits to exclude"
+    return Summary([f"generate: {len(fresh)} tasks from TaskGenerator(seed={seed}) ({len(tasks) - len(fresh)} dropped, "
+                    f"{where}) -> {out}"])
 
 
 def _write_splits(tasks: list[Task], out_dir: Path, fractions: tuple[float, float, float], seed: int,
