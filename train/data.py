@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from wsl_env.envs.sources import SPLITS, data_dir
-from wsl_env.posts import REFUSAL_REASONS, PostError, write_post, write_refusal
+from wsl_env.posts import REFUSAL_REASONS, PostError, camel_tag, write_post, write_refusal
 from wsl_env.prompt import build_messages
-from wsl_env.task import Task, load_tasks
+from wsl_env.task import Constraints, Task, load_tasks
 from wsl_env.tasks import slots
 
 HELDOUT_SPLITS: tuple[str, ...] = ("val", "test")
@@ -115,16 +116,18 @@ def prompt_rows(tasks: Sequence[Task]) -> list[dict[str, Any]]:
     ]
 
 
-def counterfactual_response(task: Task) -> str | None:
+def counterfactual_response(task: Task, *, off_spec: bool = False) -> str | None:
     """A well-formed response with the *wrong behaviour* for ``task``: the contrast to its right answer.
 
     - Refuse-task: a post written from the task's facts, i.e. what a policy writes when it complies with a
       request it should decline (a "recap" answering an unanswerable question, a profile for a doxxing request).
       Needs ``task.facts`` (generated tasks); ``None`` without them or when no post fits the constraints.
     - Answer-task: a refusal in the generator's style, with a reason picked from the task id (so it is the same
-      on every run and process) and naming the task's first athlete when the facts are there.
+      on every run and process) and naming the task's first athlete when the facts are there. With ``off_spec``,
+      half of the answer-tasks (by task id) get :func:`off_spec_post` of the reference instead.
     """
-    style = int(task.facts.get("style", 0)) if task.facts else zlib.crc32(task.id.encode("utf-8"))
+    digest = zlib.crc32(task.id.encode("utf-8"))
+    style = int(task.facts.get("style", 0)) if task.facts else digest
     if task.expected_behavior == "refuse":
         if not task.facts:
             return None
@@ -134,8 +137,36 @@ def counterfactual_response(task: Task) -> str | None:
             return None
     names = slots(task.facts) if task.facts else {}
     athlete = next((names[k] for k in ("W", "A", "TH") if k in names), "the athlete")
-    reason = REFUSAL_REASONS[zlib.crc32(task.id.encode("utf-8")) % len(REFUSAL_REASONS)]
+    if off_spec and task.reference and digest % 2:
+        return off_spec_post(task.reference, task.constraints, athlete)
+    reason = REFUSAL_REASONS[digest % len(REFUSAL_REASONS)]
     return write_refusal({"refusal": {"reason": reason, "athlete": athlete, "subject": "that"}}, style=style)
+
+
+_NUMBERED = re.compile(r"^(\s*)(\d{1,3})([.)]\s+)(.*)$")
+
+
+def off_spec_post(post: str, constraints: Constraints, athlete: str = "WSL") -> str:
+    """``post`` broken the way a policy breaks the requested shape (one defect per post).
+
+    Which defect:
+
+    - no hashtags were asked for: a hashtag line is added;
+    - otherwise, when the post has numbered bullets: its last bullet is repeated verbatim under the next number
+      (filling a list by repetition, which also makes the count wrong);
+    - otherwise: hashtags are added beyond the allowed maximum.
+    """
+    tag = "#" + (camel_tag(athlete) or "WSL")
+    if constraints.max_hashtags == 0:
+        return f"{post}\n{tag}"
+    lines = post.split("\n")
+    numbered = [i for i, line in enumerate(lines) if _NUMBERED.match(line)]
+    if numbered:
+        indent, number, marker, text = _NUMBERED.match(lines[numbered[-1]]).groups()  # type: ignore[union-attr]
+        lines.insert(numbered[-1] + 1, f"{indent}{int(number) + 1}{marker}{text}")
+        return "\n".join(lines)
+    spam = " ".join(f"{tag}{i}" if i else tag for i in range(constraints.max_hashtags + 2))
+    return f"{post}\n{spam}"
 
 
 def preference_row(task: Task, chosen: str, rejected: str) -> dict[str, Any]:

@@ -104,6 +104,12 @@ class DPORunConfig(RunArgs, DPOConfig):
                           "post on a refuse-task, a refusal on an answer-task; train.data.counterfactual_response), "
                           "kept like any pair only if the reward margin exceeds --margin_threshold."},
     )
+    contrast_off_spec: bool = field(
+        default=False,
+        metadata={"help": "With --contrast_pairs: half of the answer-tasks (by id) are contrasted with an off-spec "
+                          "copy of their reference (train.data.off_spec_post: a hashtag where none was asked for, "
+                          "a bullet repeated, hashtag spam) instead of a refusal."},
+    )
     # Defaults changed from DPOConfig for LoRA on a CPU.
     learning_rate: float = field(default=5e-5, metadata={"help": "AdamW learning rate."})
     max_length: int | None = field(default=640, metadata={"help": "Longest tokenized prompt + response kept."})
@@ -214,7 +220,8 @@ def build_pairs(model: Any, tokenizer: Any, tasks: Sequence[Task], config: DPORu
     all_tasks = [t for t, _ in gathered]
     all_texts = [list(texts) + ([t.reference] if config.add_reference and t.reference else [])
                  for t, texts in gathered]
-    counterfactuals = [counterfactual_response(t) if config.contrast_pairs else None for t in all_tasks]
+    counterfactuals = [counterfactual_response(t, off_spec=config.contrast_off_spec) if config.contrast_pairs else None
+                       for t in all_tasks]
     # The counterfactual, when there is one, is scored as the last candidate but only ever paired as the rejected one.
     all_rewards = score_candidates(all_tasks, [texts + ([c] if c else []) for texts, c in
                                                zip(all_texts, counterfactuals, strict=True)])

@@ -164,6 +164,9 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("dpo", "dpo", "DPORunConfig", "dpo-smollm2"),
         ("dpo-long", "dpo", "DPORunConfig", "dpo-long"),  # iterative DPO, round 1 (from the GRPO adapter)
         ("dpo-long2", "dpo", "DPORunConfig", "dpo-long2"),  # round 2 starts from round 1's adapter
+        ("dpo-long3", "dpo", "DPORunConfig", "dpo-long3"),  # + the greedy response as a candidate
+        ("dpo-long4", "dpo", "DPORunConfig", "dpo-long4"),  # + contrast pairs
+        ("dpo-long5", "dpo", "DPORunConfig", "dpo-long5"),  # + off-spec contrasts on half the answer-tasks
         ("grpo", "grpo", "GRPORunConfig", "grpo-smollm2"),
         ("rloo", "rloo", "RLOORunConfig", "rloo-smollm2"),
     ],
@@ -177,11 +180,13 @@ def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_n
     assert config.algorithm == name and config.run_name == run_name
 
 
-def test_dpo_round_two_config_starts_from_round_one() -> None:
+@pytest.mark.parametrize(("previous", "file"), [("dpo-long", "dpo-long2"), ("dpo-long2", "dpo-long3"),
+                                              ("dpo-long3", "dpo-long4"), ("dpo-long4", "dpo-long5")])
+def test_each_dpo_round_starts_from_the_previous_one(previous: str, file: str) -> None:
     from train.dpo import DPORunConfig
 
     configs = Path(__file__).resolve().parents[2] / "train" / "configs"
-    first = parse_config(DPORunConfig, ["--config", str(configs / "dpo-long.yaml")])
-    second = parse_config(DPORunConfig, ["--config", str(configs / "dpo-long2.yaml")])
-    assert second.sft_adapter == f"artifacts/{first.run_name}"  # round 2 samples from, and is anchored to, round 1
+    first = parse_config(DPORunConfig, ["--config", str(configs / f"{previous}.yaml")])
+    second = parse_config(DPORunConfig, ["--config", str(configs / f"{file}.yaml")])
+    assert second.sft_adapter == f"artifacts/{first.run_name}"  # samples from, and is anchored to, the last round
     assert second.seed != first.seed  # so it draws a different shuffle of the prompts

@@ -11,6 +11,7 @@ import metrics
 from train.data import (
     counterfactual_response,
     generated_tasks,
+    off_spec_post,
     preference_row,
   prompt_rows,
     sft_rows,
@@ -18,7 +19,7 @@ from train.data import (
     training_tasks,
 )
 from wsl_env.prompt import build_messages
-from wsl_env.task import dump_tasks, load_tasks
+from wsl_env.task import Constraints, dump_tasks, load_tasks
 from wsl_env.tasks import TaskGenerator
 
 
@@ -127,3 +128,30 @@ def test_counterfactual_response_without_facts() -> None:
                       for b in ("refuse", "answer"))
     assert counterfactual_response(replace(refuse, facts=None)) is None  # no facts to write a post from
     assert metrics.is_refusal(counterfactual_response(replace(answer, facts=None)) or "")
+
+
+@pytest.mark.parametrize(
+    ("post", "constraints", "expected"),
+    [
+        # no hashtags asked for: one is added
+        ("Title\n1. a\n2. b", Constraints(bullets=2, min_hashtags=0, max_hashtags=0), "Title\n1. a\n2. b\n#KaiMoana"),
+        # bullets: the last one repeated verbatim under the next number, before the hashtag line
+        ("Title\n1) a\n2) b\n#Tag", Constraints(bullets=2, min_hashtags=1, max_hashtags=2),
+         "Title\n1) a\n2) b\n3) b\n#Tag"),
+        # no bullets: hashtags beyond the maximum
+        ("Plain post.\n#Tag", Constraints(min_hashtags=0, max_hashtags=1),
+         "Plain post.\n#Tag\n#KaiMoana #KaiMoana1 #KaiMoana2"),
+    ],
+)
+def test_off_spec_post(post: str, constraints: Constraints, expected: str) -> None:
+    assert off_spec_post(post, constraints, "Kai Moana") == expected
+
+
+def test_off_spec_contrasts_score_below_the_reference() -> None:
+    answers = [t for t in TaskGenerator(seed=5).sample(120) if t.expected_behavior == "answer"]
+    texts = {t.id: counterfactual_response(t, off_spec=True) for t in answers}
+    off_spec = [t for t in answers if not metrics.is_refusal(texts[t.id] or "")]
+    assert 0.3 < len(off_spec) / len(answers) < 0.7  # about half of the answer-tasks, the others get a refusal
+    for task in off_spec:
+        assert texts[task.id] != task.reference
+        assert metrics.score(task, texts[task.id]).total < metrics.score(task, task.reference).total - 0.1, task.id
