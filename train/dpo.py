@@ -24,6 +24,11 @@ pairs and is the new reference (``train/configs/dpo-long.yaml``, then ``dpo-long
 ``--add_reference true`` (the default) adds the task's reference post as one more candidate, scored like the
 samples: when the policy never gets a prompt right, the reference (off-policy) becomes the chosen response, which
 keeps prompts the SFT policy fails on, most often refusals, in the data. ``pairs.jsonl`` records which pairs use it.
+``--contrast_pairs true`` adds a second pair per prompt: the best candidate against a well-formed response with the
+wrong behaviour (:func:`train.data.counterfactual_response`: a post on a refuse-task, a refusal on an answer-task;
+with ``--contrast_off_spec``, half of the answer-tasks get an off-spec copy of the reference instead). These
+rejected responses are off-policy; ``pairs.jsonl`` marks them ``"source": "contrast"``
+(``train/configs/dpo-long4.yaml``).
 
 Usage::
 
@@ -287,8 +292,7 @@ def main(config: DPORunConfig) -> dict[str, Any]:
             write_jsonl(records, pairs_path)
         print(f"dpo: {stats.pairs} pairs from {stats.prompts} prompts (margin > {config.margin_threshold}; "
               f"reference chosen in {stats.pairs_with_reference_chosen}, contrast pairs {stats.contrast_pairs}); "
-              f"mean sample reward "
-              f"{stats.mean_sample_reward:.3f}", flush=True)
+              f"mean sample reward {stats.mean_sample_reward:.3f}", flush=True)
     if not rows:
         raise RuntimeError("no preference pairs: every prompt's candidates were within --margin_threshold of each "
                            "other; lower it, raise --samples_per_prompt or --sample_temperature, or add prompts")

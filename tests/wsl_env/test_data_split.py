@@ -138,6 +138,12 @@ def test_generate_needs_a_positive_count(tmp_path: Path, capsys: pytest.CaptureF
     assert "-n must be at least 1" in capsys.readouterr().err
 
 
+def test_generate_without_the_splits_to_exclude_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "x.jsonl"
+    assert main(["generate", "-n", "3", "--seed", "1", "-o", str(out), "--exclude-dir", str(tmp_path)]) == 2
+    assert "build the splits first" in capsys.readouterr().err and not out.exists()
+
+
 def test_split_skip_invalid_reports_rejects(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     raw = tmp_path / "raw.jsonl"
     raw.write_text(GOLD.read_text(encoding="utf-8") + '{"id": oops}\n', encoding="utf-8")

@@ -86,14 +86,16 @@ def generate(n: int, seed: int, out: str | Path, *, exclude_dir: str | Path | No
     Tasks are validated like the splits, and any whose context (normalised as for near-duplicates) appears in the
     splits under ``exclude_dir`` is dropped, so the file never overlaps train, val or test.
     """
-    rejects = Rejects(skip_invalid=False)
-    tasks = [c.task for c in validate_records(generated_records(n, seed), rejects)]
     seen: set[str] = set()
-    if exclude_dir is not None and all((Path(exclude_dir) / f"{name}.jsonl").is_file() for name in SPLITS):
+    if exclude_dir is not None:
+        if not all((Path(exclude_dir) / f"{name}.jsonl").is_file() for name in SPLITS):
+            raise DataError(f"no {'/'.join(SPLITS)}.jsonl in {exclude_dir} to exclude: build the splits first "
+                            "(python -m wsl_env.data all) or point --exclude-dir at them")
         seen = {dedupe_key(t.context) for split in load_splits(exclude_dir).values() for t in split}
+    tasks = [c.task for c in validate_records(generated_records(n, seed), Rejects(skip_invalid=False))]
     fresh = [t for t in tasks if dedupe_key(t.context) not in seen]
     dump_tasks(fresh, out)
-    where = f"not in {exclude_dir}" if seen else "no splits to exclude"
+    where = f"not in {exclude_dir}" if exclude_dir is not None else "nothing excluded"
     return Summary([f"generate: {len(fresh)} tasks from TaskGenerator(seed={seed}) ({len(tasks) - len(fresh)} dropped, "
                     f"{where}) -> {out}"])
 
