@@ -85,8 +85,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             summary = pipeline.split(args.inputs or None, args.out_dir, generated=args.generated, seed=args.seed,
                                      fractions=args.fractions, skip_invalid=args.skip_invalid)
         elif args.command == "generate":
-            if args.n < 1:
-                raise DataError(f"-n must be at least 1, got {args.n}")
             summary = pipeline.generate(args.n, args.seed, args.out, exclude_dir=args.exclude_dir)
         elif args.command == "report":
             summary = pipeline.report(args.in_dir, args.out_dir)

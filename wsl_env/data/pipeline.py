@@ -86,6 +86,8 @@ def generate(n: int, seed: int, out: str | Path, *, exclude_dir: str | Path | No
     Tasks are validated like the splits, and any whose context (normalised as for near-duplicates) appears in the
     splits under ``exclude_dir`` is dropped, so the file never overlaps train, val or test.
     """
+    if n < 1:
+        raise DataError(f"-n must be at least 1, got {n}")
     seen: set[str] = set()
     if exclude_dir is not None:
         if not all((Path(exclude_dir) / f"{name}.jsonl").is_file() for name in SPLITS):
