@@ -27,7 +27,15 @@ from metrics._task import TaskFields, check_response, read_task
 from metrics._text import tokens
 from metrics.refusal import is_refusal
 
-__all__ = ["StructureReport", "analyze_structure", "count_bullets", "count_words", "find_hashtags", "structure_score"]
+__all__ = [
+    "StructureReport",
+    "analyze_structure",
+    "count_bullets",
+    "count_words",
+    "find_hashtags",
+    "line_key",
+    "structure_score",
+]
 
 # A refusal is "short" under this many words when the task sets no word limit.
 REFUSAL_MAX_WORDS = 120
@@ -93,7 +101,7 @@ def _duplicate_share(items: list[str]) -> float:
     return (len(items) - len(set(items))) / len(items) if len(items) > 1 else 0.0
 
 
-def _line_key(line: str) -> str:
+def line_key(line: str) -> str:
     """A line as compared for repetition: marker, case, trailing punctuation and extra spaces removed."""
     line = line.strip()
     if line[:1].isdigit() or line[:1] in "-*\u2022":
@@ -104,7 +112,7 @@ def _line_key(line: str) -> str:
 
 def repetition(text: str) -> float:
     """How loopy ``text`` is, in [0, 1]: repeated lines, repeated sentences, repeated word 4-grams."""
-    lines = [key for key in map(_line_key, text.splitlines()) if len(key) >= 3 and _ALNUM.search(key)]
+    lines = [key for key in map(line_key, text.splitlines()) if len(key) >= 3 and _ALNUM.search(key)]
     sentences = [s.strip() for s in _SENTENCE_END.split(text.lower())]
     sentences = [s for s in sentences if s.count(" ") >= 2]
     words = tokens(text)

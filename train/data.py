@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from metrics.refusal import is_refusal
+from metrics.structure import count_bullets, find_hashtags, line_key
 from wsl_env.envs.sources import SPLITS, data_dir
 from wsl_env.posts import REFUSAL_REASONS, PostError, camel_tag, write_post, write_refusal
 from wsl_env.prompt import build_messages
@@ -167,6 +169,88 @@ def off_spec_post(post: str, constraints: Constraints, athlete: str = "WSL") -> 
         return "\n".join(lines)
     spam = " ".join(f"{tag}{i}" if i else tag for i in range(constraints.max_hashtags + 2))
     return f"{post}\n{spam}"
+
+
+# Hashtags a repaired post may add when it has too few: the task's athletes and event first, then these.
+_GENERIC_TAGS: tuple[str, ...] = ("WSL", "Surfing", "SurfStats", "WorldSurfLeague")
+_ATHLETE_SLOTS = ("W", "L", "A", "B", "TH", "TW")  # the name slots of wsl_env.tasks.slots
+
+
+def _is_tag_line(line: str) -> bool:
+    words = line.split()
+    return bool(words) and len(find_hashtags(line)) == len(words)
+
+
+def _tag_pool(task: Task) -> list[str]:
+    facts = task.facts or {}
+    names = [camel_tag(name) for key, name in (slots(facts) if facts else {}).items() if key in _ATHLETE_SLOTS]
+    names += [camel_tag(str(facts[key])) for key in ("event", "break") if facts.get(key)]
+    return [tag for tag in names if tag] + list(_GENERIC_TAGS)
+
+
+def _repair_hashtags(lines: list[str], task: Task) -> list[str]:
+    """Tag lines merged into one last line holding between ``min_hashtags`` and ``max_hashtags`` distinct tags.
+
+    Hashtags inside sentences are left alone (removing them would break the sentence); they count towards the
+    minimum, and when they alone exceed the maximum nothing is changed.
+    """
+    low, high = task.constraints.min_hashtags, task.constraints.max_hashtags
+    body = [line for line in lines if not _is_tag_line(line)]
+    inline = {t.lower() for line in body for t in find_hashtags(line)}
+    if len(inline) > high or len(find_hashtags("\n".join(body))) > high:
+        return lines
+    tags: list[str] = []
+    seen = set(inline)
+    for tag in (t for line in lines if _is_tag_line(line) for t in find_hashtags(line)):
+        if len(inline) + len(tags) < high and tag.lower() not in seen:
+            seen.add(tag.lower())
+            tags.append(tag)
+    for tag in _tag_pool(task):
+        if len(inline) + len(tags) >= low:
+            break
+        if tag.lower() not in seen:
+            seen.add(tag.lower())
+            tags.append(tag)
+    return body + ([" ".join(f"#{t}" for t in tags)] if tags else [])
+
+
+def repair_post(post: str, task: Task) -> str:
+    """``post`` with its structural defects mended, its content untouched: the minimal fix of a policy's response.
+
+    - a line that repeats an earlier one verbatim (as :func:`metrics.structure.repetition` compares lines) is
+      dropped;
+    - numbered bullets beyond ``constraints.bullets`` are dropped (the first ones are kept), and the bullets are
+      renumbered 1, 2, ... in their own marker style; with ``bullets == 0`` the markers are removed;
+    - hashtag lines are merged into one last line with the allowed number of distinct tags: extra tags dropped
+      (the first kept), missing ones added from the task's athletes and event, then generic tour tags.
+
+    Too few bullets and an overlong post are left as they are (no content is invented or cut). Refusals and
+    refuse-tasks are returned unchanged: a repair mends the shape of a post, not its behaviour.
+    """
+    if task.expected_behavior != "answer" or not post.strip() or is_refusal(post):
+        return post
+    lines, seen = [], set()
+    for line in post.split("\n"):
+        key = line_key(line)
+        if len(key) >= 3 and not _is_tag_line(line):
+            if key in seen:
+                continue
+            seen.add(key)
+        lines.append(line)
+    wanted = task.constraints.bullets
+    kept, number = [], 0
+    for line in lines:
+        match = _NUMBERED.match(line)
+        if match is None or not count_bullets(line):
+            kept.append(line)
+            continue
+        number += 1
+        indent, _, marker, text = match.groups()
+        if wanted == 0:
+            kept.append(f"{indent}{text}")
+        elif wanted is None or number <= wanted:
+            kept.append(f"{indent}{number}{marker}{text}")
+    return "\n".join(_repair_hashtags(kept, task))
 
 
 def preference_row(task: Task, chosen: str, rejected: str) -> dict[str, Any]:

@@ -28,7 +28,11 @@ keeps prompts the SFT policy fails on, most often refusals, in the data. ``pairs
 wrong behaviour (:func:`train.data.counterfactual_response`: a post on a refuse-task, a refusal on an answer-task;
 with ``--contrast_off_spec``, half of the answer-tasks get an off-spec copy of the reference instead). These
 rejected responses are off-policy; ``pairs.jsonl`` marks them ``"source": "contrast"``
-(``train/configs/dpo-long4.yaml``).
+(``train/configs/dpo-long4.yaml``). ``--greedy_pairs true`` (with ``--add_greedy``) makes the greedy response,
+which is what evaluation decodes, the rejected side of one more pair: against its own structural repair
+(:func:`train.data.repair_post`; the two differ only in the defect, ``"source": "repair"``) when the repair scores
+higher, else against the best candidate (``"source": "greedy"``), unless that is already the sampled pair
+(``train/configs/dpo-long6.yaml``).
 
 Usage::
 
@@ -65,6 +69,7 @@ from train.data import (
     DEFAULT_GENERATOR_SEED,
     counterfactual_response,
     preference_row,
+    repair_post,
     to_dataset,
     training_tasks,
     write_jsonl,
@@ -115,6 +120,13 @@ class DPORunConfig(RunArgs, DPOConfig):
                           "copy of their reference (train.data.off_spec_post: a hashtag where none was asked for, "
                           "a bullet repeated, hashtag spam) instead of a refusal."},
     )
+    greedy_pairs: bool = field(
+        default=False,
+        metadata={"help": "With --add_greedy: also pair the greedy response (what evaluation decodes) as the rejected "
+                          "side, against its structural repair (train.data.repair_post: repeated lines dropped, "
+                          "bullets and hashtags brought to the requested counts) when that scores higher, else "
+                          "against the best candidate; kept only above --margin_threshold."},
+    )
     # Defaults changed from DPOConfig for LoRA on a CPU.
     learning_rate: float = field(default=5e-5, metadata={"help": "AdamW learning rate."})
     max_length: int | None = field(default=640, metadata={"help": "Longest tokenized prompt + response kept."})
@@ -130,6 +142,8 @@ class DPORunConfig(RunArgs, DPOConfig):
         if self.samples_per_prompt < 1 or self.samples_per_prompt + self.add_greedy + self.add_reference < 2:
             raise ValueError("need at least two candidates per prompt: samples_per_prompt >= 2, or >= 1 with "
                              "add_reference or add_greedy")
+        if self.greedy_pairs and not self.add_greedy:
+            raise ValueError("greedy_pairs pairs the greedy response: set add_greedy too")
         super().__post_init__()
 
 
@@ -142,6 +156,8 @@ class PairStats:
     pairs: int = 0
     pairs_with_reference_chosen: int = 0
     contrast_pairs: int = 0
+    greedy_pairs: int = 0
+    repair_pairs: int = 0
     mean_sample_reward: float = 0.0
     mean_chosen_reward: float = 0.0
     mean_rejected_reward: float = 0.0
@@ -225,34 +241,46 @@ def build_pairs(model: Any, tokenizer: Any, tasks: Sequence[Task], config: DPORu
     all_tasks = [t for t, _ in gathered]
     all_texts = [list(texts) + ([t.reference] if config.add_reference and t.reference else [])
                  for t, texts in gathered]
+    n_policy = config.samples_per_prompt + config.add_greedy  # the reference, when present, comes after these
+    greedy_index = config.samples_per_prompt  # with add_greedy, the greedy response follows the samples
+    # Extra responses scored after the candidates but only ever paired as one side of their own pair.
     counterfactuals = [counterfactual_response(t, off_spec=config.contrast_off_spec) if config.contrast_pairs else None
                        for t in all_tasks]
-    # The counterfactual, when there is one, is scored as the last candidate but only ever paired as the rejected one.
-    all_rewards = score_candidates(all_tasks, [texts + ([c] if c else []) for texts, c in
-                                               zip(all_texts, counterfactuals, strict=True)])
-    n_policy = config.samples_per_prompt + config.add_greedy  # the reference, when present, comes after these
-    for task, texts, rewards, counterfactual in zip(all_tasks, all_texts, all_rewards, counterfactuals, strict=True):
+    repairs = [repair_post(texts[greedy_index], t) if config.greedy_pairs else None
+               for t, texts in zip(all_tasks, all_texts, strict=True)]
+    extras = [[c or "", r or ""] for c, r in zip(counterfactuals, repairs, strict=True)]
+    all_rewards = score_candidates(all_tasks, [texts + extra for texts, extra in zip(all_texts, extras, strict=True)])
+    for task, texts, rewards, counterfactual, repaired in zip(all_tasks, all_texts, all_rewards, counterfactuals,
+                                                               repairs, strict=True):
         stats.candidates += len(texts)
         sample_rewards.extend(rewards[: config.samples_per_prompt])
         scored = rewards[: len(texts)]
-        pairs: list[tuple[int, str, float, str]] = []  # (chosen index, rejected text, its reward, source)
+        best = max(range(len(texts)), key=lambda i: scored[i])
+        # (chosen text, its reward, the reference is chosen, rejected text, its reward, source)
+        pairs: list[tuple[str, float, bool, str, float, str]] = []
         pair = select_pair(texts, scored, config.margin_threshold)
         if pair is not None:
-            pairs.append((pair[0], texts[pair[1]], scored[pair[1]], "sampled"))
-        if counterfactual:
-            best = max(range(len(texts)), key=lambda i: scored[i])
-            if scored[best] - rewards[-1] > config.margin_threshold:
-                pairs.append((best, counterfactual, rewards[-1], "contrast"))
-        for best, rejected, rejected_reward, source in pairs:
-            reference_chosen = best >= n_policy
-            rows.append(preference_row(task, texts[best], rejected))
-            records.append({"id": task.id, "category": task.category, "chosen": texts[best], "rejected": rejected,
-                            "chosen_reward": scored[best], "rejected_reward": rejected_reward,
-                            "reference_chosen": bool(reference_chosen), "source": source,
+            pairs.append((texts[pair[0]], scored[pair[0]], pair[0] >= n_policy, texts[pair[1]], scored[pair[1]],
+                          "sampled"))
+        if counterfactual and scored[best] - rewards[-2] > config.margin_threshold:
+            pairs.append((texts[best], scored[best], best >= n_policy, counterfactual, rewards[-2], "contrast"))
+        if config.greedy_pairs:
+            greedy, greedy_reward = texts[greedy_index], scored[greedy_index]
+            if repaired is not None and repaired != greedy and rewards[-1] - greedy_reward > config.margin_threshold:
+                pairs.append((repaired, rewards[-1], False, greedy, greedy_reward, "repair"))
+            elif scored[best] - greedy_reward > config.margin_threshold and pair != (best, greedy_index):
+                pairs.append((texts[best], scored[best], best >= n_policy, greedy, greedy_reward, "greedy"))
+        for chosen, chosen_reward, reference_chosen, rejected, rejected_reward, source in pairs:
+            rows.append(preference_row(task, chosen, rejected))
+            records.append({"id": task.id, "category": task.category, "chosen": chosen, "rejected": rejected,
+                            "chosen_reward": chosen_reward, "rejected_reward": rejected_reward,
+                            "reference_chosen": reference_chosen, "source": source,
                             "candidate_rewards": scored})
             stats.pairs += 1
             stats.pairs_with_reference_chosen += int(reference_chosen)
             stats.contrast_pairs += int(source == "contrast")
+            stats.greedy_pairs += int(source in ("greedy", "repair"))
+            stats.repair_pairs += int(source == "repair")
     if sample_rewards:
         stats.mean_sample_reward = sum(sample_rewards) / len(sample_rewards)
     if records:
@@ -291,7 +319,8 @@ def main(config: DPORunConfig) -> dict[str, Any]:
         if is_main:
             write_jsonl(records, pairs_path)
         print(f"dpo: {stats.pairs} pairs from {stats.prompts} prompts (margin > {config.margin_threshold}; "
-              f"reference chosen in {stats.pairs_with_reference_chosen}, contrast pairs {stats.contrast_pairs}); "
+              f"reference chosen in {stats.pairs_with_reference_chosen}, contrast pairs {stats.contrast_pairs}, "
+              f"greedy pairs {stats.greedy_pairs} of which repairs {stats.repair_pairs}); "
               f"mean sample reward {stats.mean_sample_reward:.3f}", flush=True)
     if not rows:
         raise RuntimeError("no preference pairs: every prompt's candidates were within --margin_threshold of each "

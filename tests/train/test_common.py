@@ -167,6 +167,7 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("dpo-long3", "dpo", "DPORunConfig", "dpo-long3"),  # + the greedy response as a candidate
         ("dpo-long4", "dpo", "DPORunConfig", "dpo-long4"),  # + contrast pairs
         ("dpo-long5", "dpo", "DPORunConfig", "dpo-long5"),  # + off-spec contrasts on half the answer-tasks
+        ("dpo-long6", "dpo", "DPORunConfig", "dpo-long6"),  # from round 4, + greedy pairs (repairs)
         ("grpo", "grpo", "GRPORunConfig", "grpo-smollm2"),
         ("rloo", "rloo", "RLOORunConfig", "rloo-smollm2"),
     ],
@@ -181,7 +182,8 @@ def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_n
 
 
 @pytest.mark.parametrize(("previous", "file"), [("dpo-long", "dpo-long2"), ("dpo-long2", "dpo-long3"),
-                                              ("dpo-long3", "dpo-long4"), ("dpo-long4", "dpo-long5")])
+                                              ("dpo-long3", "dpo-long4"), ("dpo-long4", "dpo-long5"),
+                                              ("dpo-long4", "dpo-long6")])  # round 6 branches from round 4
 def test_each_dpo_round_starts_from_the_previous_one(previous: str, file: str) -> None:
     from train.dpo import DPORunConfig
 

@@ -70,6 +70,30 @@ def test_contrast_pairs_reject_the_wrong_behaviour(tiny_model, tokenizer, task_f
         assert record["chosen_reward"] - record["rejected_reward"] > 0.1
 
 
+def test_greedy_pairs_reject_the_greedy_response(tiny_model, tokenizer, task_file: Path, tmp_path: Path) -> None:
+    from agents.llm import LLMAgent
+
+    tasks = load_tasks(task_file)
+    settings = dict(output_dir=str(tmp_path), samples_per_prompt=1, add_greedy=True, sample_max_new_tokens=4,
+                    sample_batch_size=12)
+    _, plain, plain_stats = build_pairs(tiny_model, tokenizer, tasks, DPORunConfig(**settings))
+    rows, records, stats = build_pairs(tiny_model, tokenizer, tasks, DPORunConfig(greedy_pairs=True, **settings))
+    greedy = dict(zip([t.id for t in tasks], LLMAgent(model=(tiny_model, tokenizer)).generate(tasks, 4), strict=True))
+    extra = [r for r in records if r["source"] in ("greedy", "repair")]
+    assert plain_stats.greedy_pairs == 0 and stats.greedy_pairs == len(extra) > 0
+    assert len(rows) == stats.pairs == plain_stats.pairs + len(extra)
+    for record in extra:  # the greedy response is always the rejected side, and loses by more than the margin
+        assert record["rejected"] == greedy[record["id"]]
+        assert record["chosen_reward"] - record["rejected_reward"] > 0.1
+    sampled = {(r["id"], r["chosen"], r["rejected"]) for r in records if r["source"] == "sampled"}
+    assert not sampled & {(r["id"], r["chosen"], r["rejected"]) for r in extra}  # never the sampled pair again
+
+
+def test_greedy_pairs_need_the_greedy_response() -> None:
+    with pytest.raises(ValueError, match="add_greedy"):
+        DPORunConfig(greedy_pairs=True)
+
+
 def test_dpo_end_to_end_from_the_sft_policy(sft_run: Path, tiny_model_dir: Path, task_file: Path, flags,
                                             tmp_path: Path) -> None:
     manifest = cli(flags(tiny_model_dir, task_file, tmp_path, "dpo-tiny")[2:]  # base model from the SFT manifest

@@ -13,7 +13,8 @@ from train.data import (
     generated_tasks,
     off_spec_post,
     preference_row,
-  prompt_rows,
+    prompt_rows,
+    repair_post,
     sft_rows,
     to_dataset,
     training_tasks,
@@ -155,3 +156,57 @@ def test_off_spec_contrasts_score_below_the_reference() -> None:
     for task in off_spec:
         assert texts[task.id] != task.reference
         assert metrics.score(task, texts[task.id]).total < metrics.score(task, task.reference).total - 0.1, task.id
+
+
+def _answer_task(constraints: Constraints):
+    from dataclasses import replace
+
+    task = next(t for t in TaskGenerator(seed=5).sample(12) if t.expected_behavior == "answer")
+    return replace(task, constraints=constraints, facts=None)  # no facts: only the generic tags can be added
+
+
+@pytest.mark.parametrize(
+    ("post", "constraints", "expected"),
+    [
+        # a hashtag where none was asked for: the tag line goes
+        ("Title\n1. a\n2. b\n#Tag", Constraints(bullets=2, max_hashtags=0), "Title\n1. a\n2. b"),
+        # too few hashtags: generic tour tags are added after the post's own, on one line
+        ("Title\n1) a\n#Tag", Constraints(bullets=1, min_hashtags=3, max_hashtags=4),
+         "Title\n1) a\n#Tag #WSL #Surfing"),
+        # too many, duplicates included: the first distinct ones are kept, tag lines merged into the last line
+        ("Post.\n#A #a #B\n#C", Constraints(min_hashtags=0, max_hashtags=2), "Post.\n#A #B"),
+        # a bullet repeated verbatim (marker and case aside) is dropped, the rest renumbered in their own style
+        ("T\n1) a b c\n2) x y z\n3) A b c.\n4) q r s", Constraints(bullets=3, max_hashtags=1),
+         "T\n1) a b c\n2) x y z\n3) q r s"),
+        # more bullets than asked for: the first ones are kept
+        ("T\n1. one\n2. two\n3. three", Constraints(bullets=2, max_hashtags=1), "T\n1. one\n2. two"),
+        # bullets == 0: numbered lines lose their markers
+        ("T\n1. one\n2. two", Constraints(bullets=0, max_hashtags=1), "T\none\ntwo"),
+        # too few bullets is left alone (no content is invented)
+        ("T\n1. one", Constraints(bullets=3, max_hashtags=1), "T\n1. one"),
+        # inline hashtags count, and are never removed from their sentence
+        ("Go #Kai go.\n#A #B", Constraints(min_hashtags=1, max_hashtags=2), "Go #Kai go.\n#A"),
+        ("Go #Kai #Moana #Now.", Constraints(min_hashtags=0, max_hashtags=2), "Go #Kai #Moana #Now."),
+    ],
+)
+def test_repair_post(post: str, constraints: Constraints, expected: str) -> None:
+    assert repair_post(post, _answer_task(constraints)) == expected
+
+
+def test_repair_post_leaves_refusals_and_refuse_tasks_alone() -> None:
+    from dataclasses import replace
+
+    task = _answer_task(Constraints(bullets=2, min_hashtags=2, max_hashtags=3))
+    refusal = "Sorry, I can't help with that."
+    assert repair_post(refusal, task) == refusal  # mends the shape of a post, not a behaviour
+    post = "T\n1. a\n2. a"
+    assert repair_post(post, replace(task, expected_behavior="refuse")) == post
+
+
+def test_repair_post_is_a_no_op_on_references_and_mends_off_spec_posts() -> None:
+    answers = [t for t in TaskGenerator(seed=5).sample(120) if t.expected_behavior == "answer"]
+    for task in answers:
+        assert repair_post(task.reference, task) == task.reference, task.id  # well-formed posts are untouched
+        broken = off_spec_post(task.reference, task.constraints, "Kai Moana")
+        fixed = repair_post(broken, task)
+        assert metrics.score(task, fixed).total > metrics.score(task, broken).total, task.id
