@@ -168,6 +168,7 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("dpo-long4", "dpo", "DPORunConfig", "dpo-long4"),  # + contrast pairs
         ("dpo-long5", "dpo", "DPORunConfig", "dpo-long5"),  # + off-spec contrasts on half the answer-tasks
         ("dpo-long6", "dpo", "DPORunConfig", "dpo-long6"),  # from round 4, + greedy pairs (repairs)
+        ("dpo-long7", "dpo", "DPORunConfig", "dpo-long7"),  # prompts the policy never trained on
         ("grpo", "grpo", "GRPORunConfig", "grpo-smollm2"),
         ("rloo", "rloo", "RLOORunConfig", "rloo-smollm2"),
     ],
@@ -183,7 +184,8 @@ def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_n
 
 @pytest.mark.parametrize(("previous", "file"), [("dpo-long", "dpo-long2"), ("dpo-long2", "dpo-long3"),
                                               ("dpo-long3", "dpo-long4"), ("dpo-long4", "dpo-long5"),
-                                              ("dpo-long4", "dpo-long6")])  # round 6 branches from round 4
+                                              ("dpo-long4", "dpo-long6"),  # round 6 branches from round 4
+                                              ("dpo-long6", "dpo-long7")])
 def test_each_dpo_round_starts_from_the_previous_one(previous: str, file: str) -> None:
     from train.dpo import DPORunConfig
 
@@ -192,3 +194,16 @@ def test_each_dpo_round_starts_from_the_previous_one(previous: str, file: str) -
     second = parse_config(DPORunConfig, ["--config", str(configs / f"{file}.yaml")])
     assert second.sft_adapter == f"artifacts/{first.run_name}"  # samples from, and is anchored to, the last round
     assert second.seed != first.seed  # so it draws a different shuffle of the prompts
+
+
+def test_dpo_round_7_prompts_were_never_trained_on() -> None:
+    from train.data import generated_tasks, load_task_file, training_tasks
+    from train.dpo import DPORunConfig
+
+    configs = Path(__file__).resolve().parents[2] / "train" / "configs"
+    config = parse_config(DPORunConfig, ["--config", str(configs / "dpo-long7.yaml")])
+    sft = parse_config(SFTRunConfig, ["--config", str(configs / "sft.yaml")])
+    prompts = training_tasks(config.train_file, config.n_generated, config.generator_seed, config.num_prompts)
+    # the SFT data of the chain: the train split plus 600 tasks of the default generator seed (sft-long)
+    seen = {t.context for t in load_task_file(sft.train_file) + generated_tasks(600, sft.generator_seed)}
+    assert len(prompts) == 320 and not seen & {t.context for t in prompts}
