@@ -185,7 +185,7 @@ def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_n
 @pytest.mark.parametrize(("previous", "file"), [("dpo-long", "dpo-long2"), ("dpo-long2", "dpo-long3"),
                                               ("dpo-long3", "dpo-long4"), ("dpo-long4", "dpo-long5"),
                                               ("dpo-long4", "dpo-long6"),  # round 6 branches from round 4
-                                              ("dpo-long6", "dpo-long7")])
+                                              ("dpo-long4", "dpo-long7")])  # round 7 too: round 6 over-refused
 def test_each_dpo_round_starts_from_the_previous_one(previous: str, file: str) -> None:
     from train.dpo import DPORunConfig
 

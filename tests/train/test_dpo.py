@@ -94,11 +94,14 @@ def test_greedy_pairs_need_the_greedy_response() -> None:
         DPORunConfig(greedy_pairs=True)
 
 
+@pytest.mark.parametrize("loss", [[], ["--loss_type", "sigmoid", "sft", "--loss_weights", "1.0", "1.0"]],
+                         ids=["sigmoid", "sigmoid+nll"])  # plain DPO, and with the NLL term (dpo-long7.yaml)
 def test_dpo_end_to_end_from_the_sft_policy(sft_run: Path, tiny_model_dir: Path, task_file: Path, flags,
-                                            tmp_path: Path) -> None:
+                                            tmp_path: Path, loss: list[str]) -> None:
     manifest = cli(flags(tiny_model_dir, task_file, tmp_path, "dpo-tiny")[2:]  # base model from the SFT manifest
                    + ["--sft_adapter", str(sft_run), "--num_prompts", "4", "--samples_per_prompt", "2",
-                      "--sample_max_new_tokens", "8", "--max_length", "384", "--per_device_train_batch_size", "2"])
+                      "--sample_max_new_tokens", "8", "--max_length", "384", "--per_device_train_batch_size", "2"]
+                   + loss)
     run = tmp_path / "dpo-tiny"
     assert manifest["algorithm"] == "dpo" and manifest["base_model"] == str(tiny_model_dir)
     assert manifest["sft_adapter"] == str(sft_run)
