@@ -197,7 +197,7 @@ def _repair_hashtags(lines: list[str], task: Task) -> list[str]:
     low, high = task.constraints.min_hashtags, task.constraints.max_hashtags
     body = [line for line in lines if not _is_tag_line(line)]
     inline = {t.lower() for line in body for t in find_hashtags(line)}
-    if len(inline) > high or len(find_hashtags("\n".join(body))) > high:
+    if len(find_hashtags("\n".join(body))) > high:  # occurrences, so duplicates count too
         return lines
     tags: list[str] = []
     seen = set(inline)
