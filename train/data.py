@@ -14,11 +14,13 @@ Every prompt is built by :func:`wsl_env.prompt.build_messages`, the one way a ta
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -71,17 +73,30 @@ def generated_tasks(
     return [t for t in TaskGenerator(seed).sample(n) if _key(t) not in exclude]
 
 
+@dataclass
+class ReferenceArgs:
+    """The config field of the scripts that train on reference posts (SFT, and DPO's reference candidate)."""
+
+    reference_arithmetic: bool = field(
+        default=True,
+        metadata={"help": "Keep the computed figures (winning margins, points gaps) in generated tasks' references; "
+                          "false: references that only copy numbers (train.data.copy_only_references)."},
+    )
+
+
 def training_tasks(
     task_file: str | None,
     n_generated: int = 0,
     generator_seed: int = DEFAULT_GENERATOR_SEED,
     max_tasks: int | None = None,
     shuffle_seed: int = 0,
+    reference_arithmetic: bool = True,
 ) -> list[Task]:
     """The training tasks: ``task_file`` (split name or path; ``None`` for none) plus ``n_generated`` generated ones.
 
     Tasks without a reference are kept (prompt-only trainers do not need one). The list is shuffled with
-    ``shuffle_seed`` and cut to ``max_tasks``, so a tiny budget still mixes sources and categories.
+    ``shuffle_seed`` and cut to ``max_tasks``, so a tiny budget still mixes sources and categories. With
+    ``reference_arithmetic=False`` the references go through :func:`copy_only_references`.
     """
     tasks = load_task_file(task_file) if task_file else []
     if n_generated > 0:
@@ -89,7 +104,30 @@ def training_tasks(
     if not tasks:
         raise ValueError("no training tasks: give a task file and/or a positive number of generated tasks")
     random.Random(shuffle_seed).shuffle(tasks)
-    return tasks[:max_tasks] if max_tasks is not None else tasks
+    tasks = tasks[:max_tasks] if max_tasks is not None else tasks
+    return tasks if reference_arithmetic else copy_only_references(tasks)
+
+
+def copy_only_references(tasks: Sequence[Task]) -> list[Task]:
+    """The tasks, with every generated answer-task's reference rewritten to copy numbers only.
+
+    :func:`wsl_env.posts.write_post` with ``arithmetic=False`` drops the figures a post computes (winning margins,
+    points gaps, differences from an average): a small model imitating them writes wrong sums, which the fact
+    metric counts as unsupported numbers, while a post that only copies figures can score full marks. Tasks
+    without facts (the hand-written gold tasks), refuse-tasks, and the rare task whose constraints need the
+    computed point keep their reference.
+    """
+    out = []
+    for task in tasks:
+        if task.expected_behavior == "answer" and task.facts and task.reference:
+            try:
+                post = write_post(task.facts, task.constraints, style=int(task.facts.get("style", 0)),
+                                  arithmetic=False)
+            except PostError:
+                post = task.reference
+            task = dataclasses.replace(task, reference=post)
+        out.append(task)
+    return out
 
 
 def sft_rows(tasks: Sequence[Task]) -> list[dict[str, Any]]:

@@ -50,11 +50,18 @@ from train.common import (
     prepare_run_dir,
     report_trainable,
 )
-from train.data import DEFAULT_GENERATOR_SEED, load_task_file, sft_rows, to_dataset, training_tasks
+from train.data import (
+    DEFAULT_GENERATOR_SEED,
+    ReferenceArgs,
+    load_task_file,
+    sft_rows,
+    to_dataset,
+    training_tasks,
+)
 
 
 @dataclass
-class SFTRunConfig(RunArgs, SFTConfig):
+class SFTRunConfig(RunArgs, ReferenceArgs, SFTConfig):
     """Everything ``SFTConfig``/``TrainingArguments`` offers, plus the run, data and LoRA fields of this project."""
 
     algorithm: ClassVar[str] = "sft"
@@ -112,7 +119,8 @@ def main(config: SFTRunConfig, extra_callbacks: Sequence[Any] = ()) -> dict[str,
     configure_cpu(config.malloc_mmap_threshold_kb)
     resume_from = prepare_run_dir(config, is_main_process=config.process_index == 0)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed,
-                           config.max_train_examples, shuffle_seed=config.seed)
+                           config.max_train_examples, shuffle_seed=config.seed,
+                           reference_arithmetic=config.reference_arithmetic)
     rows = sft_rows(tasks)
     eval_dataset = None
     if config.eval_file:

@@ -44,7 +44,7 @@ def _diff(a: float, b: float) -> str:
     return fmt_score(abs(round(a * 100) - round(b * 100)) / 100)
 
 
-def _recap(f: Mapping[str, Any]) -> Content:
+def _recap(f: Mapping[str, Any], arithmetic: bool = True) -> Content:
     win, run = f["winner"], f["runner_up"]
     w_name, r_name = win["name"], run["name"]
     wt, rt = fmt_score(win["total"]), fmt_score(run["total"])
@@ -65,7 +65,8 @@ def _recap(f: Mapping[str, Any]) -> Content:
     points: list[Point] = [
         (f"{w_name} posted {a_an(wt)} heat total, built on {a_an(w1)} and {a_an(w2)}.",
          f"{w_name}: {wt} from {w1} and {w2}."),
-        (f"{r_name} answered with {rt}, so the winning margin was {margin}.", f"{r_name} finished on {rt}."),
+        (f"{r_name} answered with {rt}, so the winning margin was {margin}." if arithmetic
+         else f"{r_name} answered with {rt}.", f"{r_name} finished on {rt}."),
         top,
         (f"{r_name}'s best rides were {a_an(r1)} and {a_an(r2)}.", f"{r_name}: {r1} and {r2}."),
     ]
@@ -82,7 +83,7 @@ def _recap(f: Mapping[str, Any]) -> Content:
     return headlines, points, tags
 
 
-def _profile(f: Mapping[str, Any]) -> Content:
+def _profile(f: Mapping[str, Any], arithmetic: bool = True) -> Content:
     name = f["name"]
     headlines = [f"Athlete spotlight: {name}", f"{name}'s season so far", f"Meet {name}, No. {f['rank']} on tour"]
     points: list[Point] = [
@@ -94,9 +95,10 @@ def _profile(f: Mapping[str, Any]) -> Content:
          f"Average heat: {fmt_score(f['avg_heat'])}."),
         (f"The best heat total this season was {fmt_score(f['best_heat'])}.",
          f"Best heat: {fmt_score(f['best_heat'])}."),
-        (f"That best heat sits {_diff(f['best_heat'], f['avg_heat'])} above the season average.",
-         f"Best heat minus average: {_diff(f['best_heat'], f['avg_heat'])}."),
     ]
+    if arithmetic:
+        points.append((f"That best heat sits {_diff(f['best_heat'], f['avg_heat'])} above the season average.",
+                       f"Best heat minus average: {_diff(f['best_heat'], f['avg_heat'])}."))
     if f.get("podiums") is not None:
         if f["podiums"]:
             points.insert(2, (f"{plural(f['podiums'], 'podium finish', 'podium finishes')} from "
@@ -111,7 +113,7 @@ def _profile(f: Mapping[str, Any]) -> Content:
     return headlines, points, tags
 
 
-def _stats(f: Mapping[str, Any]) -> Content:
+def _stats(f: Mapping[str, Any], arithmetic: bool = True) -> Content:
     top_heat, top_wave = f["top_heat"], f["top_wave"]
     total, wave, avg = fmt_score(top_heat["total"]), fmt_score(top_wave["score"]), fmt_score(f["avg_heat"])
     headlines = [f"The {f['event']} by the numbers", f"Stats from {f['break']}", f"{f['event']}: the key numbers"]
@@ -121,9 +123,11 @@ def _stats(f: Mapping[str, Any]) -> Content:
         (f"The best single wave was {a_an(wave)} from {top_wave['name']}.", f"Top wave: {wave} by {top_wave['name']}."),
         (f"The average heat total across the event was {avg}.", f"Average heat: {avg}."),
         (f"{f['heats']} heats were run at {f['break']}.", f"Heats run: {f['heats']}."),
-        (f"{top_heat['name']}'s {total} beat the event average by {_diff(top_heat['total'], f['avg_heat'])}.",
-         f"Top heat over average: {_diff(top_heat['total'], f['avg_heat'])}."),
     ]
+    if arithmetic:
+        points.append((f"{top_heat['name']}'s {total} beat the event average by "
+                       f"{_diff(top_heat['total'], f['avg_heat'])}.",
+                       f"Top heat over average: {_diff(top_heat['total'], f['avg_heat'])}."))
     if f.get("excellent") is not None:
         points.insert(3, (f"Judges handed out {f['excellent']} excellent scores of 8.00 or better.",
                           f"Excellent scores: {f['excellent']}."))
@@ -134,7 +138,7 @@ def _stats(f: Mapping[str, Any]) -> Content:
     return headlines, points, tags
 
 
-def _comparison(f: Mapping[str, Any]) -> Content:
+def _comparison(f: Mapping[str, Any], arithmetic: bool = True) -> Content:
     a, b = f["athletes"]
     an, bn = a["name"], b["name"]
     gap = fmt_points(abs(a["points"] - b["points"]))
@@ -143,7 +147,6 @@ def _comparison(f: Mapping[str, Any]) -> Content:
     points: list[Point] = [
         (f"{an} is No. {a['rank']} with {fmt_points(a['points'])} points; {bn} is No. {b['rank']} with "
          f"{fmt_points(b['points'])}.", f"Rankings: {an} No. {a['rank']}, {bn} No. {b['rank']}."),
-        (f"That leaves a gap of {gap} points in {leader}'s favour.", f"Points gap: {gap} to {leader}."),
         (f"Heat win rate: {an} {fmt_rate(a['win_rate'])} against {bn} {fmt_rate(b['win_rate'])}.",
          f"Win rate: {fmt_rate(a['win_rate'])} vs {fmt_rate(b['win_rate'])}."),
         (f"Average heat score: {an} {fmt_score(a['avg_heat'])}, {bn} {fmt_score(b['avg_heat'])}.",
@@ -151,6 +154,9 @@ def _comparison(f: Mapping[str, Any]) -> Content:
         (f"Podiums: {an} has {a['podiums']}, {bn} has {b['podiums']}.",
          f"Podiums: {a['podiums']} vs {b['podiums']}."),
     ]
+    if arithmetic:
+        points.insert(1, (f"That leaves a gap of {gap} points in {leader}'s favour.",
+                          f"Points gap: {gap} to {leader}."))
     h2h = f.get("head_to_head")
     if h2h is not None:
         if h2h[0] == h2h[1]:
@@ -163,7 +169,7 @@ def _comparison(f: Mapping[str, Any]) -> Content:
     return headlines, points, tags
 
 
-_CONTENT: dict[str, Callable[[Mapping[str, Any]], Content]] = {
+_CONTENT: dict[str, Callable[[Mapping[str, Any], bool], Content]] = {
     "recap": _recap, "profile": _profile, "stats": _stats, "comparison": _comparison,
 }
 
@@ -200,18 +206,22 @@ def _layouts(headline: str, points: list[Point], constraints: Constraints, style
     return out
 
 
-def write_post(facts: Mapping[str, Any], constraints: Constraints, *, style: int = 0) -> str:
+def write_post(facts: Mapping[str, Any], constraints: Constraints, *, style: int = 0, arithmetic: bool = True) -> str:
     """A post from structured facts that fully satisfies ``constraints``.
 
     ``facts["kind"]`` is the answer category (``recap``, ``profile``, ``stats`` or ``comparison``), shaped as
     :class:`wsl_env.tasks.TaskGenerator` writes it into ``Task.facts``. Different ``style`` values give
     different (equally correct) headlines, orderings, bullet markers and hashtags. Raises :class:`PostError`
     when the constraints cannot be met from these facts.
+
+    ``arithmetic=False`` leaves out every figure the context does not print (winning margins, points gaps,
+    differences from an average), so the post only copies numbers: the shape of post a small model can write
+    without doing sums.
     """
     kind = facts.get("kind")
     if kind not in _CONTENT:
         raise PostError(f"facts kind must be one of {list(ANSWER_CATEGORIES)}, got {kind!r}")
-    headlines, points, tags = _CONTENT[kind](facts)
+    headlines, points, tags = _CONTENT[kind](facts, arithmetic)
     # The first point is the headline fact, the next three the core facts, the rest extras: each group is
     # shuffled per style for varied references, so a short post still carries the most important numbers.
     shuffler = random.Random(style)

@@ -9,6 +9,7 @@ import pytest
 
 import metrics
 from train.data import (
+    copy_only_references,
     counterfactual_response,
     generated_tasks,
     off_spec_post,
@@ -73,6 +74,27 @@ def test_training_tasks_mix_sources_and_cut_to_budget(task_file: Path, monkeypat
     assert len(tasks) == 10
     assert {t.id.split("-")[1] for t in tasks} == {"11", "1"}  # file tasks (seed 11) and generated (seed 1)
     assert [t.id for t in tasks] == [t.id for t in training_tasks(str(task_file), 4, max_tasks=10, shuffle_seed=1)]
+
+
+def test_copy_only_references_rewrites_generated_answer_posts_only(task_file: Path) -> None:
+    tasks = TaskGenerator(seed=3).sample(60) + load_tasks(task_file)
+    rewritten = copy_only_references(tasks)
+    assert [t.id for t in rewritten] == [t.id for t in tasks]
+    changed = [(old, new) for old, new in zip(tasks, rewritten, strict=True) if old.reference != new.reference]
+    # Only generated answer-tasks change, and some of them do (the ones whose post had a margin or a gap).
+    assert changed and all(old.expected_behavior == "answer" and old.facts for old, _ in changed)
+    assert not any(word in new.reference for _, new in changed for word in ("margin", "gap of", "above the season"))
+    # The rewritten references are still perfect posts.
+    assert all(metrics.score(new, new.reference).total == 1.0 for _, new in changed)
+
+
+def test_training_tasks_reference_arithmetic_flag(task_file: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    monkeypatch.setenv("WSL_DATA_DIR", str(tmp_path))
+    plain = training_tasks(str(task_file), n_generated=30, shuffle_seed=2)
+    copied = training_tasks(str(task_file), n_generated=30, shuffle_seed=2, reference_arithmetic=False)
+    assert [t.id for t in plain] == [t.id for t in copied]
+    assert copied == copy_only_references(plain)
 
 
 @pytest.mark.parametrize(

@@ -130,6 +130,29 @@ def test_any_style_is_a_perfect_post(thousand: list[Task], style: int) -> None:
         assert reference_problems(Task.from_dict({**task.to_dict(), "reference": post})) == []
 
 
+_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?")
+
+
+def test_posts_without_arithmetic_only_copy_numbers(thousand: list[Task]) -> None:
+    # arithmetic=False: every number in the post is printed in the context (no margins or gaps), the post is
+    # still perfect, and with arithmetic on (the default) the reference comes back unchanged.
+    answers = [t for t in thousand if t.expected_behavior == "answer"][:200]
+    written = 0
+    for task in answers:
+        style = task.facts["style"]
+        assert write_post(task.facts, task.constraints, style=style, arithmetic=True) == task.reference
+        try:
+            post = write_post(task.facts, task.constraints, style=style, arithmetic=False)
+        except PostError:
+            continue  # five bullets from a context with only four printed facts
+        written += 1
+        assert reference_problems(Task.from_dict({**task.to_dict(), "reference": post})) == []
+        body = "\n".join(line for line in post.split("\n") if not line.startswith("#"))
+        numbers = [n for n in _NUMBER.findall(re.sub(r"(?m)^\s*\d+[.)]\s", "", body))]
+        assert all(n in task.context for n in numbers), (post, task.context)
+    assert written > 180
+
+
 def test_styles_give_different_wording(thousand: list[Task]) -> None:
     task = next(t for t in thousand if t.category == "recap" and t.constraints.bullets)
     assert len({write_post(task.facts, task.constraints, style=s) for s in range(8)}) >= 4
