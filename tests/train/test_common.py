@@ -169,7 +169,9 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("dpo-long5", "dpo", "DPORunConfig", "dpo-long5"),  # + off-spec contrasts on half the answer-tasks
         ("dpo-long6", "dpo", "DPORunConfig", "dpo-long6"),  # from round 4, + greedy pairs (repairs)
         ("dpo-long7", "dpo", "DPORunConfig", "dpo-long7"),  # prompts the policy never trained on
+        ("sft-copy", "sft", "SFTRunConfig", "sft-copy"),  # long SFT on copy-only references
         ("grpo", "grpo", "GRPORunConfig", "grpo-smollm2"),
+        ("grpo-copy", "grpo", "GRPORunConfig", "grpo-copy"),  # GRPO from sft-copy on the total score
         ("rloo", "rloo", "RLOORunConfig", "rloo-smollm2"),
     ],
 )
