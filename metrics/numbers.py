@@ -120,6 +120,7 @@ def _reading(int_part: str, frac: str, exponent: int) -> tuple[int, int]:
     return _round_half_up(digits, 10**-shift) // 10**-shift, 1
 
 
+@functools.lru_cache(maxsize=8192)  # posts and junk repeat the same few numbers; the cache spans calls
 def _readings(int_part: str, frac: str, suffix: str) -> tuple[tuple[int, int], ...]:
     suffix = suffix.strip().lower()
     first = _reading(int_part, frac, _MULTIPLIERS.get(suffix, 0))
@@ -130,7 +131,6 @@ def _readings(int_part: str, frac: str, suffix: str) -> tuple[tuple[int, int], .
 
 def _digit_mentions(text: str, skip: set[int]) -> list[NumberMention]:
     out: list[NumberMention] = []
-    cache: dict[tuple[str, str, str], tuple[tuple[int, int], ...]] = {}  # junk repeats the same few numbers
     for match in _NUMBER.finditer(text):
         start = match.start()
         sign, int_part, frac, frac_only, suffix = match.groups()
@@ -146,10 +146,7 @@ def _digit_mentions(text: str, skip: set[int]) -> list[NumberMention]:
                 continue
         if start in skip:
             continue
-        key = (int_part or "", frac or frac_only or "", suffix or "")
-        readings = cache.get(key)
-        if readings is None:
-            readings = cache[key] = _readings(*key)
+        readings = _readings(int_part or "", frac or frac_only or "", suffix or "")
         out.append(NumberMention(text[start : match.end()].strip(), start, readings, negative))
     return out
 

@@ -29,4 +29,4 @@ def copied_share(context: str, response: str) -> float:
     source = _context_ngrams(context)
     if not source:
         return 0.0
-    return sum(1 for g in grams if g in source) / len(grams)
+    return sum(map(source.__contains__, grams)) / len(grams)

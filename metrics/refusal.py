@@ -47,7 +47,8 @@ _LEADING_MARKERS = re.compile(r"^(?:\s*(?:[-*\u2022>#]+|\d{1,3}[.)]|\*\*|__)\s*)
 _EMPHASIS = re.compile(r"[*_]{1,3}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 # Sports idioms that contain refusal words: masked before matching so "No. 1 seed" is never "No.".
-_IDIOMS = re.compile(r"\bno\.? ?1\b|\bnumber one\b")
+# Written as "n" then a lookbehind (same as a leading \b) so that the engine can jump between the "n"s of the text.
+_IDIOMS = re.compile(r"n(?<!\wn)(?:o\.? ?1|umber one)\b")
 
 # A decline verb after "I can't", "I won't", "I'm unable to", ...: "I can't believe that wave" is not a refusal.
 _DECLINE_VERBS = (
@@ -244,9 +245,10 @@ _RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 # Each rule runs only when one of its anchors (substrings every match must contain) is in the opening: most posts
 # contain none, so a typical response costs a handful of substring tests instead of forty regex scans.
-_COMPILED: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
-    (name, anchors, re.compile(p)) for name, anchors, p in _RULES
+_COMPILED: tuple[tuple[str, frozenset[str], re.Pattern[str]], ...] = tuple(
+    (name, frozenset(anchors), re.compile(p)) for name, anchors, p in _RULES
 )
+_ANCHORS = tuple(sorted({anchor for _, anchors, _ in _RULES for anchor in anchors}))
 
 # After a refusal, these mark the start of real compliance ("However, here is ...").
 _PIVOT = re.compile(
@@ -324,8 +326,11 @@ def refusal_verdict(text: str) -> RefusalVerdict:
     if not head:
         return _NONE
     opening = _opening(head)
+    present = {anchor for anchor in _ANCHORS if anchor in opening}
+    if not present:
+        return _NONE
     for name, anchors, pattern in _COMPILED:
-        if not any(anchor in opening for anchor in anchors):
+        if present.isdisjoint(anchors):
             continue
         match = pattern.search(opening)
         if match is not None:

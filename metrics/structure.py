@@ -45,7 +45,6 @@ _NGRAM = 4
 
 _BULLET = re.compile(r"(?m)^[ \t]*(?:\*\*|__)?\d{1,3}[.)](?:\*\*|__)?[ \t]+\S")
 _HASHTAG = re.compile(r"(?=#)(?<![\w#&/])#([A-Za-z_]\w*)")
-_WORD = re.compile(r"[^\s\w]*[^\W_]\S*")
 _ALNUM = re.compile(r"[^\W_]")
 _LINE_MARKER = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)])?\s*")
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
@@ -92,9 +91,14 @@ def find_hashtags(text: str) -> list[str]:
     return _HASHTAG.findall(text)
 
 
+def _chunks_with_alnum(text: str) -> int:
+    # str.isalnum is exactly the regex class [^\W_]; most chunks are all-alphanumeric and skip the regex.
+    return sum(1 for chunk in text.split() if chunk.isalnum() or _ALNUM.search(chunk))
+
+
 def count_words(text: str) -> int:
     """Whitespace-separated tokens containing a letter or digit, not counting numbered-bullet markers."""
-    return len(_WORD.findall(text)) - count_bullets(text)
+    return _chunks_with_alnum(text) - count_bullets(text)
 
 
 def _duplicate_share(items: list[str]) -> float:
@@ -118,8 +122,8 @@ def repetition(text: str) -> float:
     words = tokens(text)
     ngram_share = 0.0
     if len(words) >= 2 * _NGRAM:
-        grams = list(zip(*(words[i:] for i in range(_NGRAM)), strict=False))
-        repeated = 1.0 - len(set(grams)) / len(grams)
+        distinct = len(set(zip(*(words[i:] for i in range(_NGRAM)), strict=False)))
+        repeated = 1.0 - distinct / (len(words) - _NGRAM + 1)
         ngram_share = max(0.0, repeated - _NGRAM_TOLERANCE) / (1.0 - _NGRAM_TOLERANCE)
     return max(_duplicate_share(lines), _duplicate_share(sentences), ngram_share)
 
@@ -156,7 +160,7 @@ def analyze_structure(fields: TaskFields, response: str, *, refusal: bool | None
         len(distinct), len(tags), fields.min_hashtags, fields.max_hashtags, refusal_mode
     )
 
-    words = len(_WORD.findall(response)) - bullets
+    words = _chunks_with_alnum(response) - bullets
     limit = fields.max_words if fields.max_words is not None else (REFUSAL_MAX_WORDS if refusal_mode else None)
     over = 0.0
     if limit is not None:

@@ -96,6 +96,22 @@ def test_normalize_text() -> None:
     assert normalize_text("  1.  **I\u2019M   Sorry**\n No. 1") == "i'm sorry #1"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("no. 1 seed", "#1 seed"),  # the ranking, with a dot and a space
+        ("the no1 pick", "the #1 pick"),  # without either
+        ("world number one", "world #1"),  # written out
+        ("anno 1 pick", "anno 1 pick"),  # "no" inside a word is not the idiom
+        ("enumber one", "enumber one"),  # neither is "number" inside a word
+        ("no 12 waves", "no 12 waves"),  # "No 12" is not "No. 1"
+        ("number ones", "number ones"),  # the idiom ends at a word boundary
+    ],
+)
+def test_normalize_text_masks_only_the_whole_idiom(text: str, expected: str) -> None:
+    assert normalize_text(text) == expected
+
+
 def test_rejects_non_strings() -> None:
     with pytest.raises(TypeError, match="str"):
         is_refusal(None)  # type: ignore[arg-type]

@@ -46,6 +46,19 @@ def test_count_words_ignores_markers_and_punctuation() -> None:
     assert count_words("1. Kai won \u2014 17.10 #WSL") == 4
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("__ _a -_- \u0663", 2),  # a chunk counts when it holds a letter or digit (Arabic-Indic 3 too), not "_"
+        ("Kai\u3000won", 2),  # Unicode whitespace separates words
+        ("\u2014 ... !!", 0),  # punctuation alone is no word
+        ("x_y a-b c.d", 3),  # one chunk, one word, whatever joins it
+    ],
+)
+def test_count_words_chunks(text: str, expected: int) -> None:
+    assert count_words(text) == expected
+
+
 def score_with(constraints: dict[str, Any], text: str, **task: Any) -> float:
     fields = read_task({"context": "", "expected_behavior": "answer", "constraints": constraints, **task})
     return analyze_structure(fields, text).score
