@@ -1,14 +1,19 @@
 """Run logs and plots: every logged record goes to ``log.jsonl``; ``curves.png`` shows the loss and reward curves.
 
 The plot is redrawn at every checkpoint save and at the end of training. A resumed run appends to the same log;
-records of steps that were redone after a restart replace the earlier ones in the plot.
+records of steps that were redone after a restart replace the earlier ones in the plot. To redraw the plot of
+finished runs (for example after a change to the plotting):
+
+    python -m train.progress artifacts/sft-copy artifacts/grpo-copy
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +25,9 @@ from transformers import TrainerCallback
 _REWARD_PREFIXES: tuple[str, ...] = ("reward", "rewards/")
 _SKIP_SUFFIXES: tuple[str, ...] = ("_std", "/std", "/accuracies")
 _LOSS_KEYS: tuple[str, ...] = ("loss", "eval_loss")
+# A series this long is drawn faint with its trailing moving mean on top: GRPO logs one reward per step over a
+# handful of completions, too noisy to read point by point.
+SMOOTH_MIN_POINTS = 20
 
 
 class JsonlLogCallback(TrainerCallback):
@@ -140,8 +148,40 @@ def reward_keys(records: Sequence[dict[str, Any]]) -> list[str]:
     return keys
 
 
+def moving_mean(values: Sequence[float], window: int) -> list[float]:
+    """Trailing mean of each value and the ``window - 1`` before it (fewer at the start), one per value."""
+    if window < 1:
+        raise ValueError(f"window must be at least 1, got {window}")
+    out: list[float] = []
+    total = 0.0
+    for i, value in enumerate(values):
+        total += value
+        if i >= window:
+            total -= values[i - window]
+        out.append(total / min(i + 1, window))
+    return out
+
+
+def smoothing_window(points: int) -> int:
+    """The moving-mean window for a series of ``points`` values: 1 (none) below :data:`SMOOTH_MIN_POINTS`."""
+    return 1 if points < SMOOTH_MIN_POINTS else max(5, points // 10)
+
+
+def draw_series(ax: Any, steps: Sequence[int], values: Sequence[float], label: str) -> None:
+    """Plot one logged series: markers for a short one; faint raw values under a moving mean for a long one."""
+    window = smoothing_window(len(values))
+    if window == 1:
+        ax.plot(steps, values, marker="o", markersize=3, label=label)
+        return
+    (raw,) = ax.plot(steps, values, linewidth=0.8, alpha=0.25)
+    ax.plot(steps, moving_mean(values, window), color=raw.get_color(), linewidth=2, label=f"{label} (mean of {window})")
+
+
 def plot_curves(log_path: str | Path, png_path: str | Path, title: str = "") -> Path | None:
     """Draw the loss (left) and reward (right) curves of a run into a PNG; ``None`` if nothing was logged yet.
+
+    Series of :data:`SMOOTH_MIN_POINTS` or more values are drawn faint, under their trailing moving mean (a window
+    of a tenth of the points, at least 5; the legend names it).
 
     Runs without a reward (SFT) show the mean token accuracy on the right instead.
     """
@@ -157,7 +197,7 @@ def plot_curves(log_path: str | Path, png_path: str | Path, title: str = "") -> 
     for key in _LOSS_KEYS:
         steps, values = series(records, key)
         if steps:
-            ax_loss.plot(steps, values, marker="o", markersize=3, label=key)
+            draw_series(ax_loss, steps, values, key)
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("loss")
     ax_loss.set_title("loss")
@@ -173,7 +213,7 @@ def plot_curves(log_path: str | Path, png_path: str | Path, title: str = "") -> 
     for key in keys:
         steps, values = series(records, key)
         if steps:
-            ax_reward.plot(steps, values, marker="o", markersize=3, label=key)
+            draw_series(ax_reward, steps, values, key)
     ax_reward.set_xlabel("step")
     ax_reward.set_title(right_title)
     ax_reward.grid(alpha=0.3)
@@ -189,3 +229,23 @@ def plot_curves(log_path: str | Path, png_path: str | Path, title: str = "") -> 
     plt.close(fig)
     tmp.replace(png_path)
     return png_path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m train.progress RUN_DIR ...``: redraw each run's ``curves.png`` from its ``log.jsonl``."""
+    parser = argparse.ArgumentParser(prog="python -m train.progress", description=main.__doc__)
+    parser.add_argument("run_dirs", nargs="+", type=Path, help="run directories (artifacts/<run-name>)")
+    args = parser.parse_args(argv)
+    status = 0
+    for run_dir in args.run_dirs:
+        png = plot_curves(run_dir / "log.jsonl", run_dir / "curves.png", title=run_dir.name)
+        if png is None:
+            print(f"error: no log records in {run_dir / 'log.jsonl'}", file=sys.stderr)
+            status = 2
+        else:
+            print(png)
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

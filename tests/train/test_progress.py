@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from train.progress import plot_curves, read_log, reward_keys, series
+from train.progress import (
+    SMOOTH_MIN_POINTS,
+    draw_series,
+    main,
+    moving_mean,
+    plot_curves,
+    read_log,
+    reward_keys,
+    series,
+    smoothing_window,
+)
 
 
 def _write(path: Path, records: list[dict]) -> Path:
@@ -86,3 +96,59 @@ def test_runs_release_memory_unless_turned_off(tmp_path: Path) -> None:
     off = parse_config(SFTRunConfig, ["--artifacts_root", str(tmp_path), "--release_memory", "false"])
     assert any(isinstance(c, ReleaseFreedMemory) for c in build_callbacks(on))
     assert not any(isinstance(c, ReleaseFreedMemory) for c in build_callbacks(off))
+
+
+@pytest.mark.parametrize(
+    ("values", "window", "expected"),
+    [
+        ([1.0, 2.0, 3.0], 1, [1.0, 2.0, 3.0]),  # a window of one is the series itself
+        ([2.0, 4.0, 6.0, 8.0], 2, [2.0, 3.0, 5.0, 7.0]),  # the first value is averaged over itself alone
+        ([0.0, 0.0, 9.0], 5, [0.0, 0.0, 3.0]),  # a window longer than the series: the running mean
+        ([], 3, []),  # nothing in, nothing out
+    ],
+)
+def test_moving_mean(values: list[float], window: int, expected: list[float]) -> None:
+    assert moving_mean(values, window) == pytest.approx(expected)
+
+
+def test_moving_mean_rejects_an_empty_window() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        moving_mean([1.0], 0)
+
+
+@pytest.mark.parametrize(
+    ("points", "window"),
+    [(SMOOTH_MIN_POINTS - 1, 1), (SMOOTH_MIN_POINTS, 5), (120, 12)],  # none below the threshold, then a tenth
+)
+def test_smoothing_window(points: int, window: int) -> None:
+    assert smoothing_window(points) == window
+
+
+def test_draw_series_overlays_the_moving_mean_on_a_long_series() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (short_ax, long_ax) = plt.subplots(1, 2)
+    draw_series(short_ax, [1, 2, 3], [0.5, 0.7, 0.6], "reward")
+    steps = list(range(1, 41))
+    values = [float(s % 2) for s in steps]  # alternating 1, 0: the raw curve zigzags
+    draw_series(long_ax, steps, values, "reward")
+    plt.close(fig)
+    assert [line.get_label() for line in short_ax.lines] == ["reward"]  # short: the points themselves
+    raw, smooth = long_ax.lines
+    assert smooth.get_label() == "reward (mean of 5)" and raw.get_label().startswith("_")  # only the mean in the legend
+    assert list(smooth.get_ydata()) == pytest.approx(moving_mean(values, 5))
+    assert max(smooth.get_ydata()[5:]) - min(smooth.get_ydata()[5:]) < 0.25  # the mean no longer zigzags 0..1
+
+
+def test_main_redraws_runs_and_reports_an_empty_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run, empty = tmp_path / "run", tmp_path / "empty"
+    run.mkdir()
+    empty.mkdir()
+    _write(run / "log.jsonl", [{"step": s, "loss": 1.0 / s} for s in (1, 2, 3)])
+    assert main([str(run), str(empty)]) == 2  # one run without records: exit code 2, the other still drawn
+    assert (run / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert not (empty / "curves.png").exists()
+    assert "no log records" in capsys.readouterr().err
