@@ -16,19 +16,46 @@ algorithm settings: one prompt per step, ``num_generations`` completions of exac
   grouped-query attention).
 
 Seconds per optimizer step (sampling, rewards, reference and policy passes, backward, update) are timed from the
-end of the first step (warm-up) to the end of the last.
+end of the first step (warm-up) to the end of the last. ``phase_seconds_per_step`` splits every step, warm-up
+included, into sampling, the scoring passes without gradients (reference, old policy), the policy pass with
+gradients, and backward, by timers around those trainer calls; the rest of a step is rewards, the optimizer and
+bookkeeping.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+import time
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from benchmarks._variants import StepClock, emit_json, run_variants, trainer_record, variant_parser
 
 VARIANTS = ("stock", "fast")
+
+
+def time_phases(trainer: Any) -> dict[str, float]:
+    """Wrap the trainer's sampling, scoring and backward calls with timers; returns the dict they add seconds to."""
+    import torch
+
+    totals: dict[str, float] = defaultdict(float)
+
+    def timed(name: str | None, call: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                phase = name or ("scoring_with_grad" if torch.is_grad_enabled() else "scoring_no_grad")
+                totals[phase] += time.perf_counter() - start
+        return wrapper
+
+    trainer._generate_single_turn = timed("sampling", trainer._generate_single_turn)
+    trainer._get_per_token_logps_and_entropies = timed(None, trainer._get_per_token_logps_and_entropies)
+    trainer.accelerator.backward = timed("backward", trainer.accelerator.backward)
+    return totals
 
 
 def run_variant(variant: str, model_name: str, steps: int, generations: int, tokens: int,
@@ -64,13 +91,17 @@ def run_variant(variant: str, model_name: str, steps: int, generations: int, tok
             trainer_cls = GRPOTrainer
         else:
             model, tokenizer, _ = load_policy(ours)
-            args, trainer_cls = ours, fast_trainer_class(GRPOTrainer)
+            args, trainer_cls = ours, fast_trainer_class(GRPOTrainer, engine_generation=ours.engine_generation,
+                                                         shared_prompt_scoring=ours.shared_prompt_scoring)
         trainer = trainer_cls(model=model, reward_funcs=reward_funcs(ours), args=args, train_dataset=dataset,
                               processing_class=tokenizer, peft_config=lora_config(ours), callbacks=[clock])
         trainable, _ = count_trainable(trainer.model)
+        phases = time_phases(trainer)
         trainer.train()
     return trainer_record(variant, trainer, clock, trainable,
                           engine_generation_batches=getattr(trainer, "engine_calls", 0),
+                          shared_prompt_scoring_calls=getattr(trainer, "shared_prompt_calls", 0),
+                          phase_seconds_per_step={k: round(v / steps, 2) for k, v in sorted(phases.items())},
                           completions_per_step=generations, max_completion_tokens=tokens)
 
 
@@ -92,8 +123,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
               "speedup": round(stock["seconds_per_step"] / fast["seconds_per_step"], 2)}
     emit_json(result, args.out)
     print(f"\n| GRPO, {args.generations} completions x {args.tokens} tokens | s/step | peak RSS |\n|---|---|---|")
-    for name, r in (("TRL GRPOTrainer defaults, fp32", stock), ("train.grpo, bf16 + engine sampling", fast)):
+    for name, r in (("TRL GRPOTrainer defaults, fp32", stock),
+                    ("train.grpo, bf16 + engine sampling + packed scoring", fast)):
         print(f"| {name} | {r['seconds_per_step']} | {r['peak_rss_mb']:.0f} MB |")
+    for name, r in (("stock", stock), ("fast", fast)):
+        print(f"{name} phases, s per step (warm-up included): {r['phase_seconds_per_step']}")
     print(f"\nspeedup: {result['speedup']}x (target >= 3x)")
     return result
 

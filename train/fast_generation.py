@@ -82,10 +82,19 @@ class EngineGeneration:
         return (completion_ids, None) if self.returns_logprobs else completion_ids
 
 
-def fast_trainer_class(trainer_cls: type) -> type:
-    """``trainer_cls`` (``GRPOTrainer`` or ``RLOOTrainer``) with :class:`EngineGeneration` mixed in."""
+def fast_trainer_class(trainer_cls: type, *, engine_generation: bool = True,
+                       shared_prompt_scoring: bool = True) -> type:
+    """``trainer_cls`` (``GRPOTrainer`` or ``RLOOTrainer``) with the fast paths mixed in: :class:`EngineGeneration`
+    for sampling and :class:`train.shared_prompt.SharedPromptScoring` for scoring. Neither: ``trainer_cls``.
+    """
     import inspect
 
+    from train.shared_prompt import SharedPromptScoring
+
+    mixins = ((EngineGeneration,) if engine_generation else ()) + (
+        (SharedPromptScoring,) if shared_prompt_scoring else ())
+    if not mixins:
+        return trainer_cls
     returns_logprobs = "num_generations" in inspect.signature(trainer_cls._generate_single_turn).parameters
-    return type(f"Engine{trainer_cls.__name__}", (EngineGeneration, trainer_cls),
-                {"returns_logprobs": returns_logprobs})
+    prefix = ("Engine" if engine_generation else "") + ("Packed" if shared_prompt_scoring else "")
+    return type(f"{prefix}{trainer_cls.__name__}", (*mixins, trainer_cls), {"returns_logprobs": returns_logprobs})

@@ -74,6 +74,12 @@ class OnlineArgs(RunArgs):
                           "prompt prefilled once per group, finished rows dropped) instead of TRL's generate call. "
                           "Same sampling distribution; false: TRL's own path."},
     )
+    shared_prompt_scoring: bool = field(
+        default=True,
+        metadata={"help": "Score a group's completions in one packed row holding their shared prompt once "
+                          "(train.shared_prompt: block-causal mask, same log-probs and gradients as TRL's rows) "
+                          "instead of one row per completion. False: TRL's own path."},
+    )
 
     def __post_init__(self) -> None:
         from metrics.composite import resolve_weights
@@ -108,8 +114,8 @@ def run_online(config: OnlineArgs, trainer_cls: Any, extra: dict[str, Any] | Non
     from train.fast_generation import fast_trainer_class
 
     configure_cpu(config.malloc_mmap_threshold_kb)
-    if config.engine_generation:
-        trainer_cls = fast_trainer_class(trainer_cls)
+    trainer_cls = fast_trainer_class(trainer_cls, engine_generation=config.engine_generation,
+                                     shared_prompt_scoring=config.shared_prompt_scoring)
     resume_from = prepare_run_dir(config, is_main_process=config.process_index == 0)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed,
                            config.max_train_examples, shuffle_seed=config.seed)
@@ -132,7 +138,9 @@ def run_online(config: OnlineArgs, trainer_cls: Any, extra: dict[str, Any] | Non
     return finish_run(trainer, config, train_output, base_model=base, rows=rows, trainable=trainable,
                       resumed_from=resume_from,
                       extra={"sft_adapter": config.sft_adapter,
-                             "engine_generation_batches": getattr(trainer, "engine_calls", 0), **(extra or {})})
+                             "engine_generation_batches": getattr(trainer, "engine_calls", 0),
+                             "shared_prompt_scoring_calls": getattr(trainer, "shared_prompt_calls", 0),
+                             **(extra or {})})
 
 
 def online_summary(config: OnlineArgs, names: Sequence[str]) -> dict[str, Any]:

@@ -53,6 +53,10 @@ def test_bench_grpo_tiny(tiny_model_dir, capsys) -> None:
     assert stock["weights_dtype"] == "torch.float32" and stock["bf16_autocast"] is False
     assert stock["trainable_params"] == fast["trainable_params"]
     assert stock["seconds_per_step"] > 0 and fast["seconds_per_step"] > 0
+    assert stock["shared_prompt_scoring_calls"] == 0 and fast["shared_prompt_scoring_calls"] >= 2  # packed groups
+    for record in (stock, fast):  # every timed phase ran in both variants
+        assert set(record["phase_seconds_per_step"]) == {"sampling", "scoring_no_grad", "scoring_with_grad",
+                                                         "backward"}
     assert "TRL GRPOTrainer defaults, fp32" in capsys.readouterr().out
 
 

@@ -38,6 +38,18 @@ def test_fast_classes_keep_each_trainers_return_shape() -> None:
     assert grpo.returns_logprobs is True and rloo.returns_logprobs is False
 
 
+def test_fast_trainer_class_mixes_in_what_is_asked() -> None:
+    from trl import GRPOTrainer
+
+    from train.shared_prompt import SharedPromptScoring
+
+    both = fast_trainer_class(GRPOTrainer)
+    assert issubclass(both, EngineGeneration) and issubclass(both, SharedPromptScoring)
+    scoring_only = fast_trainer_class(GRPOTrainer, engine_generation=False)
+    assert issubclass(scoring_only, SharedPromptScoring) and not issubclass(scoring_only, EngineGeneration)
+    assert fast_trainer_class(GRPOTrainer, engine_generation=False, shared_prompt_scoring=False) is GRPOTrainer
+
+
 def _trainer(trainer_cls: type, model_dir: Path, task_file: Path, tmp_path: Path) -> Any:
     from train.common import load_policy, lora_config, parse_config
     from train.data import prompt_rows, to_dataset, training_tasks

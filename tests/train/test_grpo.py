@@ -51,6 +51,7 @@ def test_grpo_end_to_end_from_the_sft_policy(sft_run: Path, tiny_model_dir: Path
     assert manifest["algorithm"] == "grpo" and manifest["final_metrics"]["global_step"] == 2
     assert manifest["guards"]["beta"] == 0.04 and manifest["guards"]["loss_type"] == "dapo"
     assert manifest["engine_generation_batches"] >= 1  # sampled on the engine (train.fast_generation)
+    assert manifest["shared_prompt_scoring_calls"] >= 1  # scored in packed groups (train.shared_prompt)
     logged = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     for key in ("reward", "rewards/wsl_total/mean", "rewards/wsl_structure/mean", "rewards/wsl_fact/mean",
                 "rewards/wsl_safety/mean", "kl"):

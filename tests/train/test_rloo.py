@@ -30,6 +30,7 @@ def test_rloo_end_to_end_with_a_new_adapter(tiny_model_dir: Path, task_file: Pat
     assert manifest["algorithm"] == "rloo" and manifest["sft_adapter"] is None
     assert manifest["final_metrics"]["global_step"] == 2
     assert manifest["engine_generation_batches"] >= 1  # sampled on the engine (train.fast_generation)
+    assert manifest["shared_prompt_scoring_calls"] >= 1  # scored in packed groups (train.shared_prompt)
     assert manifest["config"]["reward_weights"] == [1.0]  # only the total when components are not logged
     logged = json.loads((run / "log.jsonl").read_text().splitlines()[0])
     assert "rewards/wsl_total/mean" in logged and "rewards/wsl_fact/mean" not in logged
