@@ -62,6 +62,15 @@ def test_sampling_is_seeded() -> None:
     assert torch.equal(a, b)
 
 
+def test_sampling_draws_from_the_softmax() -> None:
+    probs = torch.tensor([0.5, 0.3, 0.2, 0.0])
+    logits = probs.log().repeat(20_000, 1)  # log(0) = -inf: a token that must never be drawn
+    chosen = choose_tokens(logits, Sampling(do_sample=True), torch.Generator().manual_seed(0))
+    freq = torch.bincount(chosen, minlength=4).float() / len(chosen)
+    # within 4 standard errors (at most 0.0035 here) of each probability; the zero-probability token never
+    assert torch.allclose(freq, probs, atol=0.014) and freq[3] == 0
+
+
 @pytest.mark.parametrize(
     ("sampling", "allowed"),
     [
