@@ -86,3 +86,21 @@ def test_packed_scoring_equals_trl_rows(fused_model: Any) -> None:
     for name, grad in grads.items():
         assert torch.allclose(grad, expected_grads[name], atol=1e-5, rtol=1e-4), name
 
+
+
+@pytest.mark.integration
+def test_packed_scoring_equals_trl_rows_on_the_real_model(real_model: tuple[Any, Any]) -> None:
+    from trl.trainer.utils import add_fused_lm_head
+
+    base, tokenizer = real_model
+    model = copy.deepcopy(base).float().eval()  # the session's model stays unpatched
+    add_fused_lm_head(model, outputs=("log_probs", "entropy"))
+    messages = [{"role": "user", "content": "Recap Heat 3 at Pipeline: Kai Moana 17.10, Leo Silva 13.65."}]
+    prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True)["input_ids"]
+    torch.manual_seed(0)
+    completions = [torch.randint(100, 40_000, (n,)).tolist() for n in (24, 7, 24, 15)]
+    input_ids, attention_mask = _batch([prompt], completions, [0, 0, 0, 0], width=24)
+    with torch.no_grad():
+        expected, _ = _trl_logps(model, input_ids, attention_mask, keep=24)
+        logps, _ = shared_prompt_logps(model, input_ids, attention_mask, 24)
+    assert torch.allclose(logps, expected, atol=1e-3)  # fp32: equal up to the order of the sums
