@@ -13,9 +13,9 @@ unpacked row (rotary position embeddings depend only on distances, so dropping t
 The row goes through TRL's fused LM head (``fused_lm_head=True`` with ``shift_labels``), so temperature, entropy
 and the zero log-probability of padding are TRL's own. There is no KV cache, so activation checkpointing works.
 
-Everything the packing does not cover falls back to TRL's path: no row shares its prompt, multimodal inputs, MoE
-auxiliary losses, or an attention implementation other than ``sdpa`` (the custom 4-D mask is passed as booleans,
-which only SDPA reads as "may attend").
+Everything the packing does not cover falls back to TRL's path: no row shares its prompt, an empty prompt,
+multimodal inputs, MoE auxiliary losses, or an attention implementation other than ``sdpa`` (the custom 4-D mask
+is passed as booleans, which only SDPA reads as "may attend").
 """
 
 from __future__ import annotations
@@ -129,6 +129,7 @@ class SharedPromptScoring:
             not compute_aux_loss
             and all(kwargs.get(name) is None for name in _MULTIMODAL)
             and len(groups) < input_ids.size(0)
+            and bool(attention_mask[:, : input_ids.size(1) - logits_to_keep].any(dim=1).all())  # no empty prompt
             and getattr(unwrapped.config, "_attn_implementation", None) == "sdpa"
         )
         if not shared:

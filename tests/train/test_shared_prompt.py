@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import types
 from typing import Any
 
 import pytest
 import torch
 
-from train.shared_prompt import pack_group, prompt_groups, shared_prompt_logps
+from train.shared_prompt import SharedPromptScoring, pack_group, prompt_groups, shared_prompt_logps
 
 PAD = 0
 
@@ -104,3 +106,45 @@ def test_packed_scoring_equals_trl_rows_on_the_real_model(real_model: tuple[Any,
         expected, _ = _trl_logps(model, input_ids, attention_mask, keep=24)
         logps, _ = shared_prompt_logps(model, input_ids, attention_mask, 24)
     assert torch.allclose(logps, expected, atol=1e-3)  # fp32: equal up to the order of the sums
+
+
+class _StockScoring:
+    def _get_per_token_logps_and_entropies(self, *args: Any, **kwargs: Any) -> str:
+        return "trl"
+
+
+class _Accelerator:
+    def unwrap_model(self, model: Any) -> Any:
+        return model
+
+    def autocast(self) -> Any:
+        return contextlib.nullcontext()
+
+
+class _Trainer(SharedPromptScoring, _StockScoring):
+    accelerator = _Accelerator()
+
+
+@pytest.mark.parametrize(
+    ("prompts", "group_of", "attention", "kwargs"),
+    [
+        ([[5, 6], [7, 8]], [0, 1], "sdpa", {}),  # no two rows share a prompt: nothing to save
+        ([[5, 6]], [0, 0], "eager", {}),  # eager attention would add the boolean mask to the scores
+        ([[5, 6]], [0, 0], "sdpa", {"pixel_values": torch.zeros(1)}),  # images: TRL's path knows how to slice them
+        ([[5, 6]], [0, 0], "sdpa", {"compute_aux_loss": True}),  # MoE auxiliary loss: TRL's path returns it
+        ([[]], [0, 0], "sdpa", {}),  # an empty prompt has no last token to lead the blocks
+    ],
+)
+def test_falls_back_to_trl(prompts: list[list[int]], group_of: list[int], attention: str, kwargs: dict) -> None:
+    model = types.SimpleNamespace(config=types.SimpleNamespace(_attn_implementation=attention))
+    input_ids, attention_mask = _batch(prompts, [[9, 10]] * len(group_of), group_of, width=2)
+    trainer = _Trainer()
+    assert trainer._get_per_token_logps_and_entropies(model, input_ids, attention_mask, 2, **kwargs) == "trl"
+    assert trainer.shared_prompt_calls == 0
+
+
+def test_packs_shared_prompts(fused_model: Any) -> None:
+    input_ids, attention_mask = _batch([[5, 6, 7]], [[9, 10], [11, 12]], [0, 0], width=2)
+    trainer = _Trainer()
+    logps, entropy, aux = trainer._get_per_token_logps_and_entropies(fused_model, input_ids, attention_mask, 2)
+    assert trainer.shared_prompt_calls == 1 and logps.shape == (2, 2) and entropy is None and aux is None
