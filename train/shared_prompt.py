@@ -14,8 +14,8 @@ The row goes through TRL's fused LM head (``fused_lm_head=True`` with ``shift_la
 and the zero log-probability of padding are TRL's own. There is no KV cache, so activation checkpointing works.
 
 Everything the packing does not cover falls back to TRL's path: no row shares its prompt, an empty prompt,
-multimodal inputs, MoE auxiliary losses, or an attention implementation other than ``sdpa`` (the custom 4-D mask
-is passed as booleans, which only SDPA reads as "may attend").
+multimodal or any other extra model inputs, MoE auxiliary losses, or an attention implementation other than
+``sdpa`` (the custom 4-D mask is passed as booleans, which only SDPA reads as "may attend").
 """
 
 from __future__ import annotations
@@ -26,10 +26,6 @@ import torch
 
 __all__ = ["PackedGroup", "SharedPromptScoring", "pack_group", "prompt_groups", "shared_prompt_logps"]
 
-_MULTIMODAL = (
-    "pixel_values", "image_grid_thw", "num_images", "pixel_attention_mask", "spatial_shapes", "num_tiles",
-    "image_sizes", "token_type_ids", "mm_token_type_ids", "image_position_ids",
-)
 
 
 def prompt_groups(input_ids: torch.Tensor, attention_mask: torch.Tensor, completion_length: int) -> list[list[int]]:
@@ -127,7 +123,7 @@ class SharedPromptScoring:
         unwrapped = self.accelerator.unwrap_model(model)
         shared = (
             not compute_aux_loss
-            and all(kwargs.get(name) is None for name in _MULTIMODAL)
+            and all(value is None for value in kwargs.values())  # images and any other model input: TRL's path
             and len(groups) < input_ids.size(0)
             and bool(attention_mask[:, : input_ids.size(1) - logits_to_keep].any(dim=1).all())  # no empty prompt
             and getattr(unwrapped.config, "_attn_implementation", None) == "sdpa"

@@ -132,6 +132,7 @@ class _Trainer(SharedPromptScoring, _StockScoring):
         ([[5, 6]], [0, 0], "eager", {}),  # eager attention would add the boolean mask to the scores
         ([[5, 6]], [0, 0], "sdpa", {"pixel_values": torch.zeros(1)}),  # images: TRL's path knows how to slice them
         ([[5, 6]], [0, 0], "sdpa", {"compute_aux_loss": True}),  # MoE auxiliary loss: TRL's path returns it
+        ([[5, 6]], [0, 0], "sdpa", {"some_future_input": torch.zeros(1)}),  # an input the packing does not know
         ([[]], [0, 0], "sdpa", {}),  # an empty prompt has no last token to lead the blocks
     ],
 )
