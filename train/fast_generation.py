@@ -95,6 +95,9 @@ def fast_trainer_class(trainer_cls: type, *, engine_generation: bool = True,
         (SharedPromptScoring,) if shared_prompt_scoring else ())
     if not mixins:
         return trainer_cls
-    returns_logprobs = "num_generations" in inspect.signature(trainer_cls._generate_single_turn).parameters
+    attributes: dict[str, bool] = {}
+    if engine_generation:  # GRPOTrainer's _generate_single_turn returns (ids, logprobs), RLOOTrainer's ids only
+        attributes["returns_logprobs"] = "num_generations" in inspect.signature(
+            trainer_cls._generate_single_turn).parameters
     prefix = ("Engine" if engine_generation else "") + ("Packed" if shared_prompt_scoring else "")
-    return type(f"{prefix}{trainer_cls.__name__}", (*mixins, trainer_cls), {"returns_logprobs": returns_logprobs})
+    return type(f"{prefix}{trainer_cls.__name__}", (*mixins, trainer_cls), attributes)

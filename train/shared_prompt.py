@@ -20,12 +20,12 @@ multimodal or any other extra model inputs, MoE auxiliary losses, or an attentio
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 __all__ = ["PackedGroup", "SharedPromptScoring", "pack_group", "prompt_groups", "shared_prompt_logps"]
-
 
 
 def prompt_groups(input_ids: torch.Tensor, attention_mask: torch.Tensor, completion_length: int) -> list[list[int]]:
@@ -38,18 +38,17 @@ def prompt_groups(input_ids: torch.Tensor, attention_mask: torch.Tensor, complet
     return list(groups.values())
 
 
+@dataclass(frozen=True)
 class PackedGroup:
     """One packed row: ``input_ids``, ``position_ids``, ``attention_mask`` (4-D, bool), ``shift_labels``, and
     ``index`` (``[rows, completion_length]``: where each completion token's log-probability lands in the row).
     """
 
-    def __init__(self, input_ids: torch.Tensor, position_ids: torch.Tensor, attention_mask: torch.Tensor,
-                 shift_labels: torch.Tensor, index: torch.Tensor) -> None:
-        self.input_ids = input_ids
-        self.position_ids = position_ids
-        self.attention_mask = attention_mask
-        self.shift_labels = shift_labels
-        self.index = index
+    input_ids: torch.Tensor
+    position_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    shift_labels: torch.Tensor
+    index: torch.Tensor
 
 
 def pack_group(prompt: torch.Tensor, completions: torch.Tensor, completion_mask: torch.Tensor) -> PackedGroup:
@@ -105,8 +104,7 @@ def shared_prompt_logps(
         if compute_entropy:
             entropies.append(outputs.entropy[0][packed.index])
         order.extend(rows)
-    inverse = torch.empty(len(order), dtype=torch.long, device=input_ids.device)
-    inverse[torch.tensor(order, device=input_ids.device)] = torch.arange(len(order), device=input_ids.device)
+    inverse = torch.tensor(order, device=input_ids.device).argsort()  # back to the callers' row order
     return torch.cat(logps)[inverse], (torch.cat(entropies)[inverse] if compute_entropy else None)
 
 
