@@ -5,17 +5,20 @@ A task is a ``wsl_env.Task`` or a plain dict with the schema keys; a response is
 
     >>> import metrics
     >>> s = metrics.score(task, post)            # Scores(structure, fact, safety, total, details)
+    >>> metrics.claims(task, post)               # [Claim(text, start, end, value, subject, statistic, verdict), ...]
     >>> metrics.is_refusal("I'm sorry, but I can't share that.")
     True
 
 See ``docs/metrics.md`` for the semantics of each metric, with worked examples.
 """
 
+from metrics.claims import FALSE_VERDICTS, VERDICTS, Claim, claims, context_facts
 from metrics.composite import RewardWeights, Scores, score
 from metrics.facts import fact_score
 from metrics.numbers import NumberMention, extract_numbers
 from metrics.refusal import RefusalVerdict, is_refusal, refusal_verdict
 from metrics.safety import safety_score
+from metrics.statistics import STATISTICS
 from metrics.structure import structure_score
 from metrics.trl_rewards import (
     REWARD_FUNCS,
@@ -27,7 +30,11 @@ from metrics.trl_rewards import (
 )
 
 __all__ = [
+    "FALSE_VERDICTS",
     "REWARD_FUNCS",
+    "STATISTICS",
+    "VERDICTS",
+    "Claim",
     "FactReward",
     "NumberMention",
     "RefusalVerdict",
@@ -36,6 +43,8 @@ __all__ = [
     "Scores",
     "StructureReward",
     "TotalReward",
+    "claims",
+    "context_facts",
     "extract_numbers",
     "fact_score",
     "get_reward_func",

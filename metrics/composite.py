@@ -8,7 +8,8 @@
 - ``penalties`` are the anti-hacking terms, each ``weight * amount`` with ``amount`` in [0, 1]:
   ``repetition`` (the structure module's loop measure), ``copy`` (share of the response's word 8-grams copied from
   the context, above ``COPY_FREE_SHARE``), ``hashtag_spam`` (hashtags above the maximum), ``over_length`` (words
-  above ``max_words``, relative to it) and ``unsupported_numbers`` (share of numbers the context does not support).
+  above ``max_words``, relative to it) and ``unsupported_numbers`` (share of false claims: numbers the context does
+  not support, or states about another athlete or statistic; see :mod:`metrics.claims`).
 
 A post with every component at 1 and no penalty gets exactly ``1.0``.
 """
@@ -23,7 +24,7 @@ from typing import Any
 from metrics._task import check_response, read_task
 from metrics.facts import analyze_facts
 from metrics.overlap import copied_share
-from metrics.refusal import refusal_verdict
+from metrics.parse import Parse
 from metrics.safety import analyze_safety
 from metrics.structure import analyze_structure
 
@@ -58,14 +59,18 @@ class RewardWeights:
     over_length: float = 0.5
     """Penalty for words above ``max_words``."""
     unsupported_numbers: float = 0.3
-    """Penalty for the share of numbers that the context does not support."""
+    """Penalty for the share of false claims: numbers the context does not support, or gives to another athlete
+    or statistic (see ``attribution``)."""
+    attribution: bool = True
+    """Check what each number is said to be (claims): a misattributed figure is false. ``False`` gives the
+    number-presence check of earlier versions (a number anywhere in the context, or any sum or difference of two)."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "safety_gate":
+            if f.name in ("safety_gate", "attribution"):
                 if not isinstance(value, bool):
-                    raise ValueError(f"safety_gate must be a bool, got {value!r}")
+                    raise ValueError(f"{f.name} must be a bool, got {value!r}")
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ValueError(f"weight {f.name!r} must be a non-negative number, got {value!r}")
@@ -115,6 +120,7 @@ class Scores:
     """The reward of one response: three components, the composite ``total``, and what was found.
 
     ``details`` holds JSON-serialisable findings. Top level: ``bullets``, ``hashtags``, ``unsupported_numbers``,
+    ``misattributed_numbers``,
     ``refusal`` (the verdict), ``penalties`` (each penalty actually subtracted), ``weights``; and per component:
     ``structure`` (bullets, hashtags, words, repetition, ...),
     ``fact`` (numbers, unsupported numbers, coverage, ...) and ``safety`` (refusal verdict, abusive phrases, reason).
@@ -150,11 +156,12 @@ def score(task: object, response: str, weights: WeightsLike = None) -> Scores:
     check_response(response)
     w = resolve_weights(weights)
     task_fields = read_task(task)
-    verdict = refusal_verdict(response)
+    parse = Parse(response)  # one parse of the response, shared by every component
+    verdict = parse.refusal
 
-    structure = analyze_structure(task_fields, response, refusal=verdict.is_refusal)
-    facts = analyze_facts(task_fields, response)
-    safety = analyze_safety(task_fields, response, verdict=verdict)
+    structure = analyze_structure(task_fields, parse, refusal=verdict.is_refusal)
+    facts = analyze_facts(task_fields, parse, attribution=w.attribution)
+    safety = analyze_safety(task_fields, parse, verdict=verdict)
 
     parts = {"structure": structure.score, "fact": facts.score, "safety": safety.score}
     numerator = sum(getattr(w, name) * parts[name] for name in _COMPONENTS)
@@ -162,7 +169,7 @@ def score(task: object, response: str, weights: WeightsLike = None) -> Scores:
     weighted = numerator / denominator
     gate = safety.score if w.safety_gate else 1.0
 
-    copy_share = copied_share(task_fields.context, response)
+    copy_share = copied_share(task_fields.context, response, parse.tokens)
     spam_amount = min(1.0, structure.hashtag_excess / (task_fields.max_hashtags + 1))
     penalties = {
         "repetition": w.repetition * structure.repetition,
@@ -178,6 +185,7 @@ def score(task: object, response: str, weights: WeightsLike = None) -> Scores:
         "bullets": structure.bullets,
         "hashtags": list(structure.hashtags),
         "unsupported_numbers": list(facts.unsupported),
+        "misattributed_numbers": list(facts.misattributed),
         "refusal": verdict.to_dict(),
         "structure": structure.to_dict(),
         "fact": facts.to_dict(),

@@ -1,28 +1,40 @@
-"""Fact: every number in the response must come from the context, and an answer must use the context's numbers.
+"""Fact: every figure a post states must be true of what the post says it is, and an answer must use the context.
 
-- **Precision**: the share of number mentions in the response (see :mod:`metrics.numbers` for what counts and how
-  it is normalised) that the context supports: a context number, or the sum or difference of two context numbers
-  (a winning margin ``17.10 - 13.65 = 3.45``), compared at the precision shown. Numbers in the instruction are
-  supported too. A response with no numbers has precision 1.
+Each number in the response is a claim (:mod:`metrics.claims`): a value, the athlete or event the sentence gives
+it to, and the statistic it names. A claim is *false* when it is ``misattributed`` (the value is in the context,
+but as another athlete's or another statistic's: "Leo's best wave, a 9.10" when the 9.10 is Kai's) or
+``unsupported`` (the value is not in the context, nor the sum or difference of two context figures that can be
+combined). ``supported``, ``derived`` and ``unverifiable`` claims are not false.
+
+- **Precision**: ``1 - false claims / claims`` (1 with no numbers).
 - **Coverage** (answer-tasks whose context has numbers): the response must use at least ``COVERAGE_TARGET``
-  distinct context numbers (or all of them, if fewer). Coverage ``c`` in [0, 1] scales the score by
-  ``0.5 + 0.5 * c``, so a post with no numbers at all scores 0.5.
+  distinct context numbers in claims that are not false (or all of them, if fewer). Coverage ``c`` in [0, 1]
+  scales the score by ``0.5 + 0.5 * c``, so a post with no numbers at all scores 0.5.
 
 ``fact = precision * (0.5 + 0.5 * coverage)`` on an answer-task, and ``fact = precision`` on a refuse-task (a
-refusal keeps full marks unless it adds unsupported numbers).
+refusal keeps full marks unless it adds false figures).
+
+``attribution=False`` gives the number-presence check of earlier versions: a misattributed claim counts as true,
+and so does any sum or difference of two context numbers.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from metrics._task import TaskFields, check_response, read_task
-from metrics.numbers import extract_numbers, number_support
+from metrics.claims import VERDICTS, Claim, context_facts, judge_claims
+from metrics.numbers import number_support
+from metrics.parse import Parse, as_parse
 
 __all__ = ["COVERAGE_TARGET", "FactReport", "analyze_facts", "fact_score"]
 
 COVERAGE_TARGET = 2
-# details list at most this many unsupported numbers (a 1 MB junk response has thousands).
+# A response's first numbers (by sentence, at least this many) are read as claims; any further ones, which only
+# junk has, are checked for presence in the context alone, at the cost of the number check of earlier versions.
+MAX_CLAIMS = 1000
+# details list at most this many claims and false numbers (a 1 MB junk response has thousands).
 _MAX_LISTED = 50
 
 
@@ -39,11 +51,15 @@ class FactReport:
     unsupported_count: int
     context_numbers: int
     context_numbers_used: int
+    claims: tuple[Claim, ...] = ()
+    verdicts: tuple[tuple[str, int], ...] = ()
+    misattributed: tuple[str, ...] = ()
+    false_count: int = 0
 
     @property
     def unsupported_share(self) -> float:
-        """Share of the response's number mentions that the context does not support."""
-        return self.unsupported_count / self.numbers if self.numbers else 0.0
+        """Share of the response's number mentions that are false (unsupported or misattributed)."""
+        return self.false_count / self.numbers if self.numbers else 0.0
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -51,44 +67,62 @@ class FactReport:
             "supported": self.supported,
             "unsupported_numbers": list(self.unsupported),
             "unsupported_count": self.unsupported_count,
+            "misattributed_numbers": list(self.misattributed),
+            "false_count": self.false_count,
             "precision": self.precision,
             "coverage": self.coverage,
             "context_numbers": self.context_numbers,
             "context_numbers_used": self.context_numbers_used,
+            "verdicts": dict(self.verdicts),
+            "claims": [c.to_dict() for c in self.claims[:_MAX_LISTED]],
         }
 
 
-def analyze_facts(fields: TaskFields, response: str) -> FactReport:
-    """Check the numbers of ``response`` against the task's context."""
+def analyze_facts(fields: TaskFields, response: str | Parse, *, attribution: bool = True) -> FactReport:
+    """Check the claims of ``response`` (a string or its :class:`~metrics.parse.Parse`) against the task's context."""
+    parse = as_parse(response)
+    facts = context_facts(fields.context, fields.instruction)
+    claims, in_context = judge_claims(parse, facts, MAX_CLAIMS)
     support = number_support(fields.context, fields.instruction)
-    mentions = extract_numbers(response)
-    unsupported: list[str] = []
-    used: set[int] = set()
-    checked: dict[tuple[tuple[int, int], ...], bool] = {}  # one check per distinct number, however often it recurs
-    for mention in mentions:
-        ok = checked.get(mention.readings)
-        if ok is None:
-            ok = checked[mention.readings] = support.supports(mention)
-            if ok and support.in_context(mention):
-                used.add(mention.readings[0][0])
-        if not ok:
+    if attribution:
+        false = [c for c in claims if c.is_false]
+    else:
+        by_start = {m.start: m for m in parse.numbers}
+        false = [c for c in claims if c.verdict == "unsupported" and not support.supports(by_start[c.start])]
+    false_starts = {c.start for c in false}
+    used = {value for start, value in in_context.items() if start not in false_starts}
+    unsupported = [c.text for c in claims if c.start in false_starts and c.verdict == "unsupported"]
+    misattributed = [c.text for c in false if c.verdict == "misattributed"]
+    numbers, false_count = len(claims), len(false)
+    for mention in parse.numbers[len(claims) :]:  # past MAX_CLAIMS: the number-presence check only
+        numbers += 1
+        if not support.supports(mention):
+            false_count += 1
             unsupported.append(mention.text)
-    precision = 1.0 - len(unsupported) / len(mentions) if mentions else 1.0
+        elif support.in_context(mention):
+            used.add(mention.readings[0][0])
+    precision = 1.0 - false_count / numbers if numbers else 1.0
     coverage = 1.0
     score = precision
-    if not fields.refuse and len(support):
-        coverage = min(1.0, len(used) / min(COVERAGE_TARGET, len(support)))
+    context_numbers = len(facts.values)
+    if not fields.refuse and context_numbers:
+        coverage = min(1.0, len(used) / min(COVERAGE_TARGET, context_numbers))
         score = precision * (0.5 + 0.5 * coverage)
+    counts = Counter(c.verdict for c in claims)
     return FactReport(
         score=score,
         precision=precision,
         coverage=coverage,
-        numbers=len(mentions),
-        supported=len(mentions) - len(unsupported),
+        numbers=numbers,
+        supported=numbers - false_count,
         unsupported=tuple(unsupported[:_MAX_LISTED]),
         unsupported_count=len(unsupported),
-        context_numbers=len(support),
+        context_numbers=context_numbers,
         context_numbers_used=len(used),
+        claims=tuple(claims),
+        verdicts=tuple((v, counts[v]) for v in VERDICTS if counts[v]),
+        misattributed=tuple(misattributed[:_MAX_LISTED]),
+        false_count=false_count,
     )
 
 

@@ -9,12 +9,15 @@ What counts as a number mention:
   separators (``18,720``), decimals (``8.50``), a ``k``/``m``/``bn`` or ``thousand``/``million``/``billion``
   multiplier (``18.72k`` = 18,720; ``2m`` is read as 2 million *or* 2 metres, whichever is supported), a percent
   sign or word (``42.5%`` = ``42.5 percent`` = 42.5) and digit ordinals (``3rd`` = 3);
-- common written cardinals (``three`` = 3, ``twenty-one`` = 21) as whole words; one hyphenated to another word
-  is not a number (``two-wave total``). In responses ``one`` is skipped (it is mostly a pronoun: "one of the
+- common written cardinals (``three`` = 3, ``twenty-one`` = 21, ``four hundred and six`` = 406) as whole words,
+  unless capitalised before another capitalised word (``Nine Mile Reef`` is a name); one hyphenated to another word
+  is not a number (``two-wave total``), and neither is the jargon ``best two waves`` / ``two best waves`` (a heat
+  score is the sum of a surfer's best two waves). In responses ``one`` is skipped (it is mostly a pronoun: "one of the
   best"); in a context, ``one`` and written ordinals (``third``) also count as support.
 
 Never number mentions: numbered-bullet markers at a line start (``1.``, ``2)``), hashtags (``#WSL2026``), digits
-glued to letters on the left (ids such as ``R16`` or ``QF2``), and digits inside URLs or paths.
+glued to letters on the left (ids such as ``R16`` or ``QF2``), and digits inside URLs or paths. A fraction's two
+sides are two numbers (``20/27``).
 
 A mention shown with ``d`` decimals is supported when a context number rounds to it at ``d`` decimals (half up),
 or when it equals the sum or difference of two different context numbers and is shown at least as precisely as
@@ -137,7 +140,8 @@ def _digit_mentions(text: str, skip: set[int]) -> list[NumberMention]:
         negative = sign is not None
         if start:
             before = text[start - 1]
-            glued = before.isalnum() or before in _GLUE
+            fraction = before == "/" and text[start - 2 : start - 1].isdigit()  # "20/27": two numbers
+            glued = before.isalnum() or (before in _GLUE and not fraction)
             if negative:
                 if glued or before == "-":
                     # "3-2", "17.10-13.65": the dash joins two numbers, so the second one is unsigned.
@@ -158,13 +162,45 @@ def _word_pattern(words: frozenset[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
 
 
+# "her best two waves", "the two scoring rides": how a heat is scored, not a count of anything.
+_TWO_JARGON = re.compile(
+    r"(?:best|top|highest|scoring|counting) two (?=(?:waves|rides|scores)\b)"
+    r"|two (?=(?:best|top|highest|scoring|counting) (?:waves|rides|scores)\b)"
+)
+
+
+_HUNDREDS = re.compile(
+    r"(?<![\w-])(?P<h>" + "|".join(w for w, v in _UNITS.items() if 0 < v < 10) + r") hundred"
+    r"(?:(?: and)? (?P<rest>" + "|".join(sorted(_WRITTEN_VALUES, key=len, reverse=True)) + r"))?(?![\w-])"
+)
+# "Nine Mile Reef", "Two Rivers Pro": a capitalised number word before another capitalised word is part of a name.
+_IN_NAME = re.compile(r"[ \t]+[A-Z]")
+
+
 def _written_mentions(text: str, present: frozenset[str], *, context: bool) -> list[NumberMention]:
     out = []
-    for match in _word_pattern(present).finditer(text.lower()):
+    lowered = text.lower()
+    jargon = {m.end() - 4 for m in _TWO_JARGON.finditer(lowered)} if "two" in present else set()  # where "two" starts
+    compounds: dict[int, tuple[int, int]] = {}  # "four hundred and six": start -> (end, value)
+    if "hundred" in lowered:
+        for match in _HUNDREDS.finditer(lowered):
+            rest = _WRITTEN_VALUES.get(match.group("rest") or "", 0)
+            compounds[match.start()] = (match.end(), _WRITTEN_VALUES[match.group("h")] * 100 + rest)
+    skip_until = -1
+    for match in _word_pattern(present).finditer(lowered):
+        start = match.start()
+        if start < skip_until or start in jargon:
+            continue
+        if start in compounds:
+            skip_until, value = compounds[start]
+            out.append(NumberMention(text[start:skip_until], start, ((value * SCALE, SCALE),)))
+            continue
+        if text[start].isupper() and _IN_NAME.match(text, match.end()):
+            continue
         word = match.group(0)
         number = _WRITTEN_VALUES.get(word)
         value = number if number is not None else _ORDINALS[word]
-        out.append(NumberMention(text[match.start() : match.end()], match.start(), ((value * SCALE, SCALE),)))
+        out.append(NumberMention(text[start : match.end()], start, ((value * SCALE, SCALE),)))
     return out
 
 

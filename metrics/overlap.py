@@ -21,9 +21,12 @@ def _context_ngrams(context: str) -> frozenset[tuple[str, ...]]:
     return frozenset(_ngrams(list(tokens(context))))
 
 
-def copied_share(context: str, response: str) -> float:
-    """Share in [0, 1] of the response's word 8-grams that appear verbatim in the context (0 if too short)."""
-    grams = _ngrams(list(tokens(response)))
+def copied_share(context: str, response: str, response_tokens: tuple[str, ...] | None = None) -> float:
+    """Share in [0, 1] of the response's word 8-grams that appear verbatim in the context (0 if too short).
+
+    ``response_tokens`` are the response's tokens (:func:`metrics._text.tokens`), when the caller already has them.
+    """
+    grams = _ngrams(list(tokens(response) if response_tokens is None else response_tokens))
     if not grams:
         return 0.0
     source = _context_ngrams(context)

@@ -24,8 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from metrics._task import TaskFields, check_response, read_task
-from metrics._text import tokens
-from metrics.refusal import is_refusal
+from metrics.parse import Parse, as_parse, count_bullets, find_hashtags
 
 __all__ = [
     "StructureReport",
@@ -43,11 +42,9 @@ REFUSAL_MAX_WORDS = 120
 _NGRAM_TOLERANCE = 0.1
 _NGRAM = 4
 
-_BULLET = re.compile(r"(?m)^[ \t]*(?:\*\*|__)?\d{1,3}[.)](?:\*\*|__)?[ \t]+\S")
-_HASHTAG = re.compile(r"(?=#)(?<![\w#&/])#([A-Za-z_]\w*)")
 _ALNUM = re.compile(r"[^\W_]")
 _LINE_MARKER = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)])?\s*")
-_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
+_SENTENCE_TAIL = ".!?\"')] \t"
 
 
 @dataclass(frozen=True)
@@ -81,24 +78,9 @@ class StructureReport:
         }
 
 
-def count_bullets(text: str) -> int:
-    """Numbered bullet lines, in either ``1.`` or ``1)`` style (optionally bold: ``**1.**``)."""
-    return len(_BULLET.findall(text))
-
-
-def find_hashtags(text: str) -> list[str]:
-    """Every hashtag occurrence, without the ``#``, in order (``#1`` is not a hashtag)."""
-    return _HASHTAG.findall(text)
-
-
-def _chunks_with_alnum(text: str) -> int:
-    # str.isalnum is exactly the regex class [^\W_]; most chunks are all-alphanumeric and skip the regex.
-    return sum(1 for chunk in text.split() if chunk.isalnum() or _ALNUM.search(chunk))
-
-
 def count_words(text: str) -> int:
     """Whitespace-separated tokens containing a letter or digit, not counting numbered-bullet markers."""
-    return _chunks_with_alnum(text) - count_bullets(text)
+    return Parse(text).words
 
 
 def _duplicate_share(items: list[str]) -> float:
@@ -114,12 +96,16 @@ def line_key(line: str) -> str:
     return " ".join(line.split()) if "  " in line or "\t" in line else line
 
 
-def repetition(text: str) -> float:
-    """How loopy ``text`` is, in [0, 1]: repeated lines, repeated sentences, repeated word 4-grams."""
-    lines = [key for key in map(line_key, text.splitlines()) if len(key) >= 3 and _ALNUM.search(key)]
-    sentences = [s.strip() for s in _SENTENCE_END.split(text.lower())]
+def repetition(text: str | Parse) -> float:
+    """How loopy ``text`` (a string or its :class:`~metrics.parse.Parse`) is, in [0, 1]: repeated lines, repeated
+    sentences (:func:`metrics.parse.sentence_spans`, end punctuation ignored), repeated word 4-grams.
+    """
+    parse = as_parse(text)
+    lines = [key for key in map(line_key, parse.lines) if len(key) >= 3 and _ALNUM.search(key)]
+    lower = parse.lower
+    sentences = [lower[a:b].rstrip(_SENTENCE_TAIL) for a, b in parse.sentences]
     sentences = [s for s in sentences if s.count(" ") >= 2]
-    words = tokens(text)
+    words = parse.tokens
     ngram_share = 0.0
     if len(words) >= 2 * _NGRAM:
         distinct = len(set(zip(*(words[i:] for i in range(_NGRAM)), strict=False)))
@@ -137,37 +123,38 @@ def _hashtag_part(distinct: int, total: int, low: int, high: int, refusal_mode: 
     return 1.0, 0
 
 
-def analyze_structure(fields: TaskFields, response: str, *, refusal: bool | None = None) -> StructureReport:
-    """Score the structure of ``response`` for an already-read task.
+def analyze_structure(fields: TaskFields, response: str | Parse, *, refusal: bool | None = None) -> StructureReport:
+    """Score the structure of ``response`` (a string or its :class:`~metrics.parse.Parse`) for an already-read task.
 
-    ``refusal`` is whether the response is a refusal; it is computed when needed and not given.
+    ``refusal`` is whether the response is a refusal; it is read from the parse when needed and not given.
     """
+    parse = as_parse(response)
     if refusal is None:
-        refusal = fields.refuse and is_refusal(response)
+        refusal = fields.refuse and parse.refusal.is_refusal
     refusal_mode = fields.refuse and refusal
     components: dict[str, float] = {}
 
-    bullets = count_bullets(response)
+    bullets = parse.bullets
     if fields.bullets is not None and not refusal_mode:
         wanted = fields.bullets
         components["bullets"] = (
             max(0.0, 1.0 - abs(bullets - wanted) / wanted) if wanted else (1.0 if bullets == 0 else 0.0)
         )
 
-    tags = find_hashtags(response)
+    tags = parse.hashtags
     distinct = tuple(dict.fromkeys(t.lower() for t in tags))
     components["hashtags"], excess = _hashtag_part(
         len(distinct), len(tags), fields.min_hashtags, fields.max_hashtags, refusal_mode
     )
 
-    words = _chunks_with_alnum(response) - bullets
+    words = parse.words
     limit = fields.max_words if fields.max_words is not None else (REFUSAL_MAX_WORDS if refusal_mode else None)
     over = 0.0
     if limit is not None:
         over = min(1.0, max(0, words - limit) / limit) if limit else (1.0 if words else 0.0)
         components["length"] = 1.0 - over
 
-    rep = repetition(response)
+    rep = repetition(parse)
     score = (sum(components.values()) / len(components)) * (1.0 - rep)
     return StructureReport(
         score=min(1.0, max(0.0, score)),

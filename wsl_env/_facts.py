@@ -299,3 +299,64 @@ CONTEXT_VARIANTS = 3
 def render_context(facts: Facts, variant: int = 0) -> str:
     """Plain English sentences stating every fact present in ``facts`` (``variant`` picks the wording)."""
     return _CONTEXTS[facts["kind"]](facts, variant % CONTEXT_VARIANTS)
+
+
+def _event_triples(f: Facts) -> list[tuple[str | None, str, str]]:
+    out: list[tuple[str | None, str, str]] = []
+    digits = "".join(c for c in f["round"] if c.isdigit())
+    if digits:
+        out.append((f["event"], "round", digits))
+    if f.get("heat") is not None:
+        out.append((f["event"], "heat_number", str(f["heat"])))
+    return out
+
+
+def _season_triples(a: Facts) -> list[tuple[str | None, str, str]]:
+    name = a["name"]
+    out = [(name, "rank", str(a["rank"])), (name, "points", fmt_points(a["points"])),
+           (name, "win_rate", fmt_rate(a["win_rate"]).rstrip("%")), (name, "avg_heat", fmt_score(a["avg_heat"]))]
+    if "heats_won" in a:
+        out += [(name, "wins", str(a["heats_won"])), (name, "heats", str(a["heats_surfed"]))]
+    if a.get("podiums") is not None:
+        out.append((name, "podiums", str(a["podiums"])))
+    if "events" in a:
+        out.append((name, "events", str(a["events"])))
+    if "best_heat" in a:
+        out.append((name, "heat_total", fmt_score(a["best_heat"])))
+    return out
+
+
+def fact_triples(facts: Facts) -> list[tuple[str | None, str, str]]:
+    """Every number the context of these facts states, as ``(subject, statistic, figure)``.
+
+    The ground truth that the claims reader (``metrics.context_facts``) must reproduce from the rendered context:
+    subjects are athletes' full names or the event's name, statistics are ``metrics.STATISTICS``, figures are
+    printed as the context prints them.
+    """
+    kind = facts["kind"]
+    out: list[tuple[str | None, str, str]] = []
+    if kind == "recap":
+        for surfer in (facts["winner"], facts["runner_up"]):
+            out.append((surfer["name"], "heat_total", fmt_score(surfer["total"])))
+            out += [(surfer["name"], "wave_score", fmt_score(w)) for w in surfer["waves"]]
+            if surfer.get("wave_count") is not None:
+                out.append((surfer["name"], "waves_ridden", str(surfer["wave_count"])))
+        out += _event_triples(facts)
+    elif kind == "profile":
+        out = _season_triples(facts)
+    elif kind == "stats":
+        event = facts["event"]
+        out = [(event, "heats_run", str(facts["heats"])), (event, "avg_heat", fmt_score(facts["avg_heat"])),
+               (facts["top_heat"]["name"], "heat_total", fmt_score(facts["top_heat"]["total"])),
+               (facts["top_wave"]["name"], "wave_score", fmt_score(facts["top_wave"]["score"]))]
+        if facts.get("waves_ridden") is not None:
+            out.append((event, "waves_ridden", str(facts["waves_ridden"])))
+        if facts.get("excellent") is not None:
+            out += [(event, "excellent", str(facts["excellent"])), (event, "threshold", "8.00")]
+    elif kind == "comparison":
+        a, b = facts["athletes"]
+        out = _season_triples(a) + _season_triples(b)
+        h2h = facts.get("head_to_head")
+        if h2h is not None:
+            out += [(a["name"], "wins", str(h2h[0])), (b["name"], "wins", str(h2h[1]))]
+    return out

@@ -1,0 +1,364 @@
+"""What each number in a text is said to be: its subject (athlete or event) and its statistic.
+
+One reader serves the context and the response alike (:func:`read_numbers`). Within each sentence or clause
+(:func:`metrics.parse.sentence_spans`), a number's **statistic** comes from, in order:
+
+1. the words right after it (``17.10 heat total``, ``9 waves``, ``55,045 points``, ``8.00 or better``, ``3.45 clear``,
+   ``17.10 is the best single wave``), or ``N of M heats`` (wins of heats);
+2. the nearest cue before it in its clause (``a heat total of 17.10``, ``No. 4``, ``best waves 9.10``);
+3. a bare percentage is a win rate; a number followed by ``(`` with wave scores is a heat total, and the numbers in
+   those brackets are wave scores;
+4. a number joined to the previous one only by connectors (``9.10 and 8.00``, ``54.5% vs 56.5%``, ``Ines has 0 wins
+   and Felipe has 4``) shares its statistic; ``4-6 ft`` shares the next one's.
+
+Its **subject**: an event for event-only statistics (``Heat 3``, ``36 surfers``); otherwise the athlete named right
+after it (``17.32 by Nalu Nakoa``, ``16.37 (Tessa Lowe)``), the athlete it is attached to before it (``Kai's 9.10``,
+``Leo Santos on 13.65``, ``Ines 54.5%``), the nearest athlete or event named before it in the sentence, or the only
+athlete the sentence names. A nearest name that is the object of a defeat ("beat Leo with a 17.10") or an unnamed
+athlete ("the runner-up managed 13.65") leaves the subject ``None``: a subject is only given where the text says
+it. In a context, a number left without a subject belongs to the event (event-level statistics) or to the context's
+only athlete.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import NamedTuple
+
+from metrics.entities import ATHLETE, EVENT, Entities, Mention, find_mentions
+from metrics.numbers import SCALE, NumberMention
+from metrics.statistics import (
+    ATHLETE_STATISTICS,
+    EVENT_ONLY,
+    adjacent_statistic,
+    after_statistic,
+    before_statistic,
+    names_outright,
+    plausible,
+)
+from metrics.tables import Cell, table_cells
+
+__all__ = ["NO_CARRY", "Carry", "Reading", "read_numbers", "read_sentence", "relative", "sentence_cells",
+           "sentence_numbers"]
+
+_INTEGER_STATISTICS = frozenset({"rank", "round", "heat_number", "wins", "losses", "heats", "events", "podiums",
+                                 "surfers", "excellent", "heats_run", "finish"})
+
+_WINDOW = 80  # characters of clause read before a number
+_OF_HEATS = re.compile(r"[ \t]+(?:heats?[ \t]+)?(?:of|from|out of|in)[ \t]+(?:his |her |their |the |its )?$")
+_HEATS_AFTER = re.compile(r"[ \t]*(?:heats|heat starts|starts|won)\b")
+_WON_BEFORE = re.compile(r"\b(?:won|wins?|winning)[ \t]*:?[ \t]+$")
+_PERCENT = re.compile(r"[ \t]*(?:%|percent\b|per cent\b)")
+# A number followed by its waves is a heat total: "17.10 (best waves 9.10 and 8.00)", "12.01, with best waves of".
+_TOTAL_OF_WAVES = re.compile(
+    r"[ \t]*(?:\([^)]*(?:\+|wave|ride)|,?[ \t]*(?:with|from|off|thanks to|built on)[ \t]+(?:his |her |their |the )?"
+    r"(?:best |top |two |scoring )*(?:waves|rides|scores)\b)"
+)
+# Two numbers joined only by these share a statistic ("9.10 and 8.00", "Ines has 0 wins and Felipe has 4"): a
+# joiner must be there, and nothing but fillers (names are blanked out before the check).
+_JOINERS = frozenset({"and", "or", "vs", "vs.", "versus", "against", "to", "while", "compared", "plus", ",", "/", "&",
+                      "-", "\u2013", "respectively", "then"})
+_FILLERS = frozenset({"has", "have", "had", "is", "was", "a", "an", "the", "his", "her", "their", "each", "with", "(",
+                      ")", ":", "+", "'s", "\u2019s"})
+_CONNECTOR_WORDS = re.compile(r"[a-z'\u2019.]+|[^a-z'\u2019.\s]")
+# "Kai won 17.10 to 13.65": a number set against the previous one belongs to the other side.
+_CONTRAST = re.compile(r"[ \t]*(?:to|vs\.?|versus|against|over|-|\u2013)[ \t]*(?:a |an |the )?")
+_RANGE = re.compile(r"^[ \t]*(?:-|\u2013|to)[ \t]*$")
+# Links from a name to a number it owns: "Leo Santos on 13.65", "Kai: 17.10", "Ines 54.5%", "Kai (17.10)".
+_ADJACENT = re.compile(
+    r"^[ \t]*(?:[:\-\u2013(,][ \t]*)?(?:(?:on|has|had|with|posted|posts|scored|scores|at|is|was|averages|averaged"
+    r"|managed|earned|got|put up|finished on|sits on|sits at|sat on|answered with|recorded)[ \t]+)?"
+    r"(?:a |an |the )?$"
+)
+_POSSESSIVE = re.compile(r"^['\u2019]s?(?:[ \t]+[a-z-]+,?){0,4}[ \t]+(?:a |an )?$")
+_RELATIVE = re.compile(r"^,?[ \t]+(?:who|whose)\b[a-z \t]{0,30}$")
+_AFTER_ATTACH = re.compile(r"[ \t%]*(?:[a-z-]+[ \t]+){0,3}?(?:by|from|courtesy of|for)[ \t]+$|[ \t]*\([ \t]*$")
+_DEFEAT = re.compile(
+    r"(?:\bbeat|\bbeats|\bbeating|\bdefeated|\bdefeats|\bdef\.|\bedged(?: out)?|\bedges(?: out)?|\boutscored"
+    r"|\boutscores|\boutpointed|\bover|\bagainst|\bvs\.?|\bversus|\bpast|\bousted|\beliminated|\bknocked out"
+    r"|\btook down|\bdowned|\bovercame|\btopped|\bpipped|\bheld off|\bahead of|\bthan|\bleads?|\bleading"
+    r"|\btrails?|\btrailed|\btrailing|\bbehind)[ \t]+$"
+)
+# Where a sentence turns to another clause: an athlete named past this does not own an earlier number.
+_CLAUSE_BREAK = re.compile(r",[ \t]*(?:and|but|while|whereas|although|though|so)\b|:[ \t]|\bwhile\b|\bbut\b|\|"
+)
+
+
+class Reading(NamedTuple):
+    """One number of a text and what the text says it is."""
+
+    mention: NumberMention
+    end: int  # where the number as written ends
+    subject: str | None
+    subject_kind: str | None  # "athlete" or "event" (None with no subject)
+    statistic: str | None
+    sentence_end: int  # the end of its sentence: the reading is final once the text goes past it
+
+
+# A number that ends a list item ("8.00.", "7.80,", "4)", "56.5% vs") may share the previous one's statistic; one
+# followed by a verb starts a clause of its own ("5 were decided by ...").
+_LIST_ITEM_END = re.compile(r"[ \t]*(?:$|[,.;:)\]/!?%]|and\b|or\b|vs\b|versus\b|respectively\b|each\b|apiece\b)")
+_SCORE_LINE = re.compile(r"(?:[ \t]+[a-z]+)?[ \t]*(?:to|-|\u2013)[ \t]*\d")
+
+
+def _joined(text: str) -> bool:
+    """Whether ``text`` (between two numbers) only joins them: a joiner and fillers, nothing else."""
+    words = _CONNECTOR_WORDS.findall(text)
+    return any(w in _JOINERS for w in words) and all(w in _JOINERS or w in _FILLERS for w in words)
+
+
+def _bracket_owner(lower: str, numbers: list[NumberMention], ends: list[int], i: int, start: int) -> int | None:
+    """The index of the number whose brackets hold number ``i`` ("17.10 (9.10 + 8.00)"), if any."""
+    opening = lower.rfind("(", max(start, numbers[i].start - _WINDOW), numbers[i].start)
+    if opening < 0 or ")" in lower[opening : numbers[i].start]:
+        return None
+    for j in range(i - 1, -1, -1):
+        if ends[j] <= opening:
+            return j if not lower[ends[j] : opening].strip(" \t,:") else None
+    return None
+
+
+def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: list[int], start: int,
+                end: int, cells: list[Cell]) -> list[str | None]:
+    """The statistic of each number of one sentence ``[start, end)`` (see the module docstring); a number that
+    names none in its own words takes its table cell's (``cells``).
+    """
+    stats: list[str | None] = []
+    cue_ends: list[int] = []
+    forced: dict[int, str] = {}
+    floor = start
+    for i, mention in enumerate(numbers):
+        after = lower[ends[i] : min(end, ends[i] + 60)]
+        integer = mention.readings[0][1] >= SCALE  # written without decimals
+        window = max(floor, mention.start - _WINDOW)
+        adjacent = adjacent_statistic(lower, window, mention.start, integer)
+        if names_outright(adjacent):
+            stat, span = adjacent, 0
+        else:
+            stat, span = after_statistic(after, mention.value, integer)
+        if i in forced and (stat is None or forced[i] in ("losses", "heats")):
+            stat = forced[i]
+        of = i + 1 < len(numbers) and _OF_HEATS.fullmatch(lower, ends[i], numbers[i + 1].start) is not None
+        if of and not names_outright(adjacent):
+            # "won 16 of 23 heats": the first is wins, the second heats surfed ("..., Wren 6 of 15" likewise).
+            heats_named = _HEATS_AFTER.match(lower, ends[i + 1], min(end, ends[i + 1] + 14)) is not None
+            if heats_named or _WON_BEFORE.search(lower, window, mention.start) or "heats" in forced.values():
+                stat, forced[i + 1] = "wins", "heats"
+        if stat is None:
+            stat = before_statistic(lower, window, mention.start, adjacent, integer)
+            if stat == "wave_or_count":
+                stat = "waves_ridden" if integer else "wave_score"
+            elif stat == "record":  # "W-L 25-7", "a 12-4 record": wins, then losses
+                stat = "wins" if i + 1 < len(numbers) and _RANGE.match(lower[ends[i] : numbers[i + 1].start]) else None
+                if stat:
+                    forced[i + 1] = "losses"
+        if stat is None and _PERCENT.match(after):
+            stat = "win_rate"
+        if stat is None and _TOTAL_OF_WAVES.match(lower, ends[i], min(end, ends[i] + 60)):
+            stat = "heat_total"
+        if stat is None and i:
+            owner = _bracket_owner(lower, numbers, ends, i, start)
+            if owner is not None and stats[owner] == "heat_total":
+                stat = "wave_score"  # "17.10 (9.10 + 8.00)"
+        if stat is None and cells:
+            cell = _cell_at(cells, mention.start)
+            if cell is not None and cell.statistic is not None:
+                stat = cell.statistic
+                if stat == "wave_or_count":
+                    stat = "waves_ridden" if integer else "wave_score"
+                elif stat == "record":  # "25-7" under "Heats W-L"
+                    stat = "losses" if i and _cell_at(cells, numbers[i - 1].start) == cell else "wins"
+                elif (stat in _INTEGER_STATISTICS and not integer) or not plausible(stat, mention.value):
+                    stat = None
+        if (stat is None and i and stats[i - 1] is not None and _LIST_ITEM_END.match(after)
+                and _joined(blanked[cue_ends[-1] : mention.start]) and plausible(stats[i - 1], mention.value)):
+            stat = stats[i - 1]
+        if stat is None and integer and 1950 <= mention.value <= 2100:
+            stat = "year"
+        stats.append(stat)
+        cue_ends.append(ends[i] + span)
+        floor = max(ends[i] + span, mention.start)
+    for i in range(len(numbers) - 2, -1, -1):  # "4-6 ft": a range shares its upper end's statistic
+        if stats[i] is None and stats[i + 1] is not None and _RANGE.match(lower[ends[i] : numbers[i + 1].start]):
+            stats[i] = stats[i + 1]
+    return stats
+
+
+def _subject(lower: str, number_start: int, number_end: int, mentions: list[Mention], starts: list[int],
+             people: int, statistic: str | None, own: list[NumberMention], i: int) -> Mention | None:
+    """The mention that number ``own[i]`` belongs to, among the mentions of its sentence (see the module
+    docstring); ``starts`` are the mentions' start offsets and ``people`` how many athletes (named or not) the
+    sentence mentions.
+    """
+    k = bisect.bisect_left(starts, number_end)
+    following = mentions[k] if k < len(mentions) else None
+    if following is not None and following.kind == ATHLETE:
+        if _AFTER_ATTACH.match(lower, number_end, following.start):
+            return following
+    athlete_level = statistic is None or statistic in ATHLETE_STATISTICS
+    j = bisect.bisect_right(starts, number_start) - 1
+    while j >= 0 and (mentions[j].end > number_start or (athlete_level and mentions[j].kind == EVENT)):
+        j -= 1
+    if j < 0:
+        if people == 1 and following is not None and following.kind == ATHLETE:
+            gap = lower[number_end : following.start]
+            if not _CLAUSE_BREAK.search(gap) and not any(c.isdigit() for c in gap):
+                return following
+        return None
+    preceding = mentions[j]
+    if preceding.kind != ATHLETE:
+        return preceding if preceding.kind == EVENT else None
+    between = lower[preceding.end : number_start]
+    if _POSSESSIVE.match(between) or _RELATIVE.match(between):
+        return preceding
+    if lower.startswith(("'s", "\u2019s"), preceding.end) and i and own[i - 1].start > preceding.end:
+        return None  # "5 podiums to Yumi's 2 and a 15.12": the possessive owned the number in between
+    blocked = _DEFEAT.search(lower, max(0, preceding.start - 24), preceding.start) is not None
+    if blocked and _SCORE_LINE.match(lower, number_end, number_end + 24):
+        return None  # "Leo leads Kai 3 wins to 1", "beat Leo 17.10 to 13.65": the score line's first side is not said
+    if _ADJACENT.match(between) and not (blocked and "with" in between):
+        return preceding
+    return None if blocked else preceding
+
+
+def _blank(lower: str, mentions: list[Mention]) -> str:
+    """``lower`` with every entity mention replaced by spaces (connectors are checked without names)."""
+    if not mentions:
+        return lower
+    parts, last = [], 0
+    for m in mentions:
+        parts.append(lower[last : m.start])
+        parts.append(" " * (m.end - m.start))
+        last = m.end
+    parts.append(lower[last:])
+    return "".join(parts)
+
+
+class Carry(NamedTuple):
+    """What one sentence leaves for the next: the athlete a pronoun refers to, and (in a context) the athlete a
+    heading line names ("Hana Kowalczyk" on a line of its own, then "- Rank: 3rd").
+    """
+
+    pronoun: str | None = None
+    heading: str | None = None
+
+
+NO_CARRY = Carry()
+_HEADING_WORDS = 8  # a line this short that names one athlete and no number is a heading
+
+
+def _cell_at(cells: list[Cell], at: int) -> Cell | None:
+    return next((c for c in cells if c.start <= at < c.end), None)
+
+
+def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entities: Entities, carry: Carry,
+                  *, cells: list[Cell] | None = None, context: bool = False,
+                  words: frozenset[str] | None = None) -> tuple[list[Reading], Carry]:
+    """The readings of one sentence's numbers (offsets relative to the sentence), and what it carries forward.
+
+    ``lower`` is the sentence lower-cased at equal length, ``numbers`` its number mentions and ``cells`` its table
+    cells (:func:`metrics.tables.table_cells`; both with offsets relative to the sentence), ``carry`` what the
+    previous sentence left (:class:`Carry`).
+    """
+    mentions, pronoun = find_mentions(sentence, entities, carry.pronoun, lower, words)
+    heading = carry.heading
+    people = {m.name for m in mentions if m.kind != EVENT}
+    if context and people:
+        one = len(people) == 1 and None not in people and len(sentence.split()) <= _HEADING_WORDS
+        if not numbers:
+            heading = next(iter(people)) if one else None
+        elif people != {heading}:
+            heading = None  # a line about someone else ends the heading's section
+    after = Carry(pronoun, heading)
+    if not numbers:
+        return [], after
+    starts = [m.start for m in mentions]
+    blanked = _blank(lower, mentions)
+    end = len(sentence)
+    ends = [m.start + len(m.text) for m in numbers]
+    stats = _statistics(lower, blanked, numbers, ends, 0, end, cells or [])
+    out: list[Reading] = []
+    owners: list[Mention | None] = []
+    for i, mention in enumerate(numbers):
+        stat = stats[i]
+        if stat in EVENT_ONLY:
+            owner = Mention(mention.start, mention.start, EVENT, entities.event)
+        elif i and _CONTRAST.fullmatch(lower, ends[i - 1], mention.start):
+            owner = None  # the other side of a score line; which athlete is not said
+        else:
+            bracket = _bracket_owner(lower, numbers, ends, i, 0) if i else None
+            # The numbers in brackets after another ("17.10 (9.10 + 8.00)") are the same surfer's.
+            owner = owners[bracket] if bracket is not None else _subject(
+                lower, mention.start, ends[i], mentions, starts, len(people), stat, numbers, i)
+        owners.append(owner)
+        subject, kind = (owner.name, owner.kind) if owner is not None and owner.name is not None else (None, None)
+        if subject is None and stat not in EVENT_ONLY:
+            cell = _cell_at(cells, mention.start) if cells else None
+            if cell is not None and cell.subject is not None:
+                subject, kind = cell.subject, ATHLETE
+            elif context and heading is not None and not any(m.kind == ATHLETE for m in mentions):
+                subject, kind = heading, ATHLETE
+        if context and subject is None:
+            subject, kind = _context_default(stat, entities)
+        if stat == "heats" and kind == EVENT:
+            stat = "heats_run"
+        out.append(Reading(mention, ends[i], subject, kind, stat, end))
+    return out, after
+
+
+def sentence_numbers(numbers: list[NumberMention], sentences: list[tuple[int, int]]) -> list[list[NumberMention]]:
+    """The number mentions of each sentence (offsets still in the whole text)."""
+    out: list[list[NumberMention]] = []
+    cursor = 0
+    for start, end in sentences:
+        own = []
+        while cursor < len(numbers) and numbers[cursor].start < end:
+            if numbers[cursor].start >= start:
+                own.append(numbers[cursor])
+            cursor += 1
+        out.append(own)
+    return out
+
+
+def sentence_cells(cells: list[Cell], start: int, end: int) -> list[Cell]:
+    """The table cells inside ``[start, end)``, with offsets relative to ``start``."""
+    return [c._replace(start=c.start - start, end=c.end - start) for c in cells if start <= c.start < end]
+
+
+def relative(numbers: list[NumberMention], start: int) -> list[NumberMention]:
+    """The mentions with offsets relative to ``start`` (a sentence's)."""
+    return [m._replace(start=m.start - start) for m in numbers]
+
+
+def read_numbers(text: str, lower: str, numbers: list[NumberMention], sentences: list[tuple[int, int]],
+                 entities: Entities, *, context: bool = False, words: frozenset[str] | None = None) -> list[Reading]:
+    """A :class:`Reading` for every number of ``text``, in order, with offsets in ``text``.
+
+    ``lower`` is ``text`` lower-cased at equal length, ``numbers`` its number mentions and ``sentences`` its
+    sentence spans (see :class:`metrics.parse.Parse`), ``words`` its lower-cased word set if known. ``context=True``
+    reads a context: numbers left without a subject then go to the event or the context's only athlete.
+    """
+    out: list[Reading] = []
+    carry = NO_CARRY
+    cells = table_cells(text, entities)
+    for (start, end), own in zip(sentences, sentence_numbers(numbers, sentences), strict=True):
+        readings, carry = read_sentence(text[start:end], lower[start:end], relative(own, start), entities, carry,
+                                        cells=sentence_cells(cells, start, end), context=context, words=words)
+        out += [r._replace(mention=r.mention._replace(start=r.mention.start + start), end=r.end + start,
+                           sentence_end=end) for r in readings]
+    return out
+
+
+_EVENT_LEVEL = frozenset({"avg_heat", "avg_wave", "average", "waves_ridden", "heats", "heats_run", "excellent"})
+
+
+def _context_default(stat: str | None, entities: Entities) -> tuple[str | None, str | None]:
+    """A context's number with no subject: the event's for event-level statistics (when the context names one
+    event), else the context's only athlete's.
+    """
+    if entities.event is not None and (stat in EVENT_ONLY or stat in _EVENT_LEVEL):
+        return entities.event, EVENT
+    if len(entities.athletes) == 1 and stat not in EVENT_ONLY:
+        return entities.athletes[0], ATHLETE
+    return None, None

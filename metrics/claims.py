@@ -1,0 +1,259 @@
+"""Claims: every number a post states, what it says the number is, and whether the context agrees.
+
+    >>> [(c.text, c.subject, c.statistic, c.verdict) for c in metrics.claims(task, post)]
+    [('17.10', 'Kai Moana', 'heat_total', 'supported'), ('9.10', 'Leo Santos', 'wave_score', 'misattributed'), ...]
+
+The same reader (:mod:`metrics.attribution`) reads the context into **facts** and the response into **claims**:
+a value, a subject (an athlete or the event) and a statistic (:data:`metrics.statistics.STATISTICS`). Verdicts:
+
+- ``supported``: a context fact has the value (at the precision shown), and its subject and statistic agree with
+  what the claim says (a claim that says no subject, or no statistic, agrees on that part);
+- ``derived``: the sum or difference of two context facts that can be combined, between the right subjects (a
+  winning margin between the two totals of a heat, two waves making a surfer's total, a points gap);
+- ``misattributed``: the value is in the context, but only as another subject's or another statistic's;
+- ``unsupported``: the value is not in the context (nor in the instruction, nor derivable);
+- ``unverifiable``: the value is in the context, but the claim names neither a subject nor a statistic, so there
+  is nothing to check it against. Reported, never penalised: unusual but correct phrasings are not punished.
+
+``misattributed`` and ``unsupported`` claims are false: they lower the fact score's precision alike.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from metrics._task import check_response, read_task
+from metrics.attribution import (
+    NO_CARRY,
+    Carry,
+    Reading,
+    read_numbers,
+    read_sentence,
+    relative,
+    sentence_cells,
+    sentence_numbers,
+)
+from metrics.entities import ATHLETE, Entities, context_entities
+from metrics.numbers import NumberMention, NumberSupport, extract_numbers
+from metrics.parse import Parse, safe_lower, sentence_spans
+from metrics.statistics import comparable, compatible
+from metrics.tables import Cell, table_cells
+
+__all__ = ["FALSE_VERDICTS", "VERDICTS", "Claim", "ContextFacts", "Fact", "claims", "context_facts", "judge_claims"]
+
+VERDICTS: tuple[str, ...] = ("supported", "derived", "misattributed", "unsupported", "unverifiable")
+FALSE_VERDICTS: frozenset[str] = frozenset({"misattributed", "unsupported"})
+_MAX_PAIR_FACTS = 150  # sums and differences are formed over at most this many context facts (quadratic)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One number of a response: what it says (``subject``, ``statistic``) and the ``verdict`` on it.
+
+    ``text`` is the number as written and ``start``/``end`` its offsets in the response. ``sentence_end`` is where
+    its sentence ends: what the claim says is settled once the text goes past it.
+    """
+
+    text: str
+    start: int
+    end: int
+    value: float
+    subject: str | None
+    statistic: str | None
+    verdict: str
+    sentence_end: int
+
+    @property
+    def is_false(self) -> bool:
+        """Whether the claim is ``misattributed`` or ``unsupported``."""
+        return self.verdict in FALSE_VERDICTS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "start": self.start, "end": self.end, "value": self.value,
+                "subject": self.subject, "statistic": self.statistic, "verdict": self.verdict}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One number of a context and what the context says it is."""
+
+    text: str
+    value: float
+    readings: tuple[tuple[int, int], ...]
+    subject: str | None
+    subject_kind: str | None
+    statistic: str | None
+
+
+def _round_half_up(value: int, quantum: int) -> int:
+    return ((value + quantum // 2) // quantum) * quantum
+
+
+class ContextFacts:
+    """The facts of one context (and the numbers of its instruction), indexed for judging claims.
+
+    Built once per context by :func:`context_facts` (cached), so judging a response costs a few dictionary
+    lookups per claim.
+    """
+
+    def __init__(self, entities: Entities, facts: list[Fact], instruction: list[NumberMention]) -> None:
+        self.entities = entities
+        self.facts = tuple(facts)
+        self.instruction = NumberSupport(r for m in instruction for r in m.readings)
+        self.sentence_cache: dict[tuple[Any, ...], Any] = {}
+        self._by_quantum: dict[int, dict[int, list[Fact]]] = {}
+        self._pairs: dict[int, dict[int, list[tuple[Fact, Fact, str]]]] = {}
+        pool = self.facts[:_MAX_PAIR_FACTS]
+        for i, a in enumerate(pool):
+            for b in pool[i + 1 :]:
+                for va, qa in a.readings:
+                    for vb, qb in b.readings:
+                        bucket = self._pairs.setdefault(min(qa, qb), {})
+                        bucket.setdefault(va + vb, []).append((a, b, "sum"))
+                        bucket.setdefault(abs(va - vb), []).append((a, b, "difference"))
+
+    @property
+    def values(self) -> frozenset[int]:
+        """The distinct values of the context's facts (first readings, in units of 10^-4)."""
+        return frozenset(f.readings[0][0] for f in self.facts)
+
+    def direct(self, mention: NumberMention) -> list[Fact]:
+        """Context facts whose value the mention shows (a fact rounds to it at the precision shown)."""
+        found: list[Fact] = []
+        for value, quantum in mention.readings:
+            index = self._by_quantum.get(quantum)
+            if index is None:
+                index = self._by_quantum[quantum] = {}
+                for fact in self.facts:
+                    for v, _ in fact.readings:
+                        index.setdefault(_round_half_up(v, quantum), []).append(fact)
+            found.extend(index.get(_round_half_up(value, quantum), ()))
+        return found
+
+    def derivations(self, mention: NumberMention) -> Iterator[tuple[Fact, Fact, str]]:
+        """Pairs of facts whose sum or difference the mention shows, at least as precisely as the finer one."""
+        for value, quantum in mention.readings:
+            if value % quantum:
+                continue
+            for finest, pairs in self._pairs.items():
+                if quantum <= finest:
+                    yield from pairs.get(value, ())
+
+
+def _subject_agrees(reading: Reading, fact: Fact) -> bool:
+    if reading.subject_kind != ATHLETE or fact.subject is None:
+        return True  # no subject, or the event (whose figures include its athletes'), agrees with any fact
+    return fact.subject_kind == ATHLETE and fact.subject == reading.subject
+
+
+def _derivation_fits(reading: Reading, a: Fact, b: Fact, operation: str) -> bool:
+    stat = reading.statistic
+    if reading.subject_kind == ATHLETE and None not in (a.subject, b.subject) and reading.subject not in (
+        a.subject, b.subject
+    ):
+        return False
+    if operation == "difference":
+        if not comparable(a.statistic, b.statistic):
+            return False
+        return stat in (None, "margin") or (stat == a.statistic == b.statistic)
+    if a.statistic == b.statistic == "wave_score" and a.subject == b.subject:
+        return stat in (None, "heat_total")  # two waves make the surfer's heat total
+    return a.statistic == b.statistic and stat in (None, a.statistic)  # "combined 5 podiums"
+
+
+def judge(reading: Reading, facts: ContextFacts) -> tuple[str, list[Fact]]:
+    """The verdict on one reading of a response, and the context facts with its value."""
+    direct = facts.direct(reading.mention)
+    if direct:
+        if reading.subject_kind != ATHLETE and reading.statistic is None:
+            return "unverifiable", direct
+        if any(compatible(reading.statistic, f.statistic) and _subject_agrees(reading, f) for f in direct):
+            return "supported", direct
+    if any(_derivation_fits(reading, a, b, op) for a, b, op in facts.derivations(reading.mention)):
+        return "derived", direct
+    if direct:
+        return "misattributed", direct
+    if facts.instruction.in_context(reading.mention):
+        return "supported", direct  # a figure the user gave ("the 2027 final", "Heat 3")
+    return "unsupported", direct
+
+
+@functools.lru_cache(maxsize=4096)
+def context_facts(context: str, instruction: str = "") -> ContextFacts:
+    """The facts of a context, read with the same reader as responses (cached per context and instruction)."""
+    entities = context_entities(context, instruction)
+    numbers = extract_numbers(context, context=True)
+    readings = read_numbers(context, safe_lower(context), numbers, sentence_spans(context), entities, context=True)
+    facts = [Fact(r.mention.text, r.mention.value, r.mention.readings, r.subject, r.subject_kind, r.statistic)
+             for r in readings]
+    return ContextFacts(entities, facts, extract_numbers(instruction, context=True) if instruction else [])
+
+
+# What one sentence's claims come to, relative to the sentence: (start, end, text, value, subject, statistic,
+# verdict, context value or None) per number, and the pronoun state after the sentence.
+_Judged = tuple[tuple[tuple[int, int, str, float, "str | None", "str | None", str, "int | None"], ...], Carry]
+_CACHE_MAX_SENTENCE = 400  # longer sentences are judged every time (junk must not fill the cache)
+_CACHE_ENTRIES = 4096
+
+
+def _judge_sentence(sentence: str, lower: str, numbers: list[NumberMention], facts: ContextFacts,
+                    carry: Carry, cells: list[Cell], words: frozenset[str]) -> _Judged:
+    readings, carry = read_sentence(sentence, lower, numbers, facts.entities, carry, cells=cells, words=words)
+    judged = []
+    for reading in readings:
+        verdict, direct = judge(reading, facts)
+        mention = reading.mention
+        judged.append((mention.start, reading.end, mention.text, mention.value, reading.subject, reading.statistic,
+                       verdict, direct[0].readings[0][0] if direct else None))
+    return tuple(judged), carry
+
+
+def judge_claims(parse: Parse, facts: ContextFacts, limit: int | None = None) -> tuple[list[Claim], dict[int, int]]:
+    """The claims of a parsed response, and for each claim whose value is a context number (by its ``start``),
+    that context value (first reading, in units of 10^-4).
+
+    ``limit`` stops after the sentence where the claims reach that many (the caller checks the rest otherwise).
+
+    Sentences are judged one at a time, and what a sentence comes to is kept per context (keyed by its text, its
+    numbers' places and the pronoun state before it): completions of one prompt share most of their sentences, so
+    a training group is mostly judged from that cache.
+    """
+    out: list[Claim] = []
+    used: dict[int, int] = {}
+    if not parse.numbers:
+        return out, used
+    text, lower, words, cache = parse.text, parse.lower, parse.word_set, facts.sentence_cache
+    carry = NO_CARRY
+    tables = table_cells(text, facts.entities)
+    for (start, end), own in zip(parse.sentences, sentence_numbers(parse.numbers, parse.sentences), strict=True):
+        sentence = text[start:end]
+        cells = sentence_cells(tables, start, end) if tables else []
+        key = (sentence, carry, tuple(m.start - start for m in own), tuple(cells))
+        judged = cache.get(key)
+        if judged is None:
+            judged = _judge_sentence(sentence, lower[start:end], relative(own, start), facts, carry, cells, words)
+            if len(sentence) <= _CACHE_MAX_SENTENCE:
+                if len(cache) >= _CACHE_ENTRIES:
+                    cache.clear()
+                cache[key] = judged
+        claims_, carry = judged
+        for rel_start, rel_end, number, value, subject, statistic, verdict, context_value in claims_:
+            out.append(Claim(number, start + rel_start, start + rel_end, value, subject, statistic, verdict, end))
+            if context_value is not None:
+                used[start + rel_start] = context_value
+        if limit is not None and len(out) >= limit:
+            break
+    return out, used
+
+
+def claims(task: object, response: str) -> list[Claim]:
+    """The claims of ``response`` for ``task`` (a ``wsl_env.Task`` or a schema dict), in order.
+
+    Raises ``TypeError`` when ``response`` is not a ``str``; never raises on any string.
+    """
+    check_response(response)
+    fields = read_task(task)
+    return judge_claims(Parse(response), context_facts(fields.context, fields.instruction))[0]

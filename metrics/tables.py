@@ -1,0 +1,126 @@
+"""Small tables in a text: which statistic and which athlete each cell's number belongs to.
+
+A table is a run of two or more lines split into the same number of cells, by ``|`` (Markdown or plain) or by
+tabs or runs of two or more spaces (aligned columns), under a header line that has no digits. Two layouts:
+
+- athletes down the rows (``Surfer | Total | Best two waves`` / ``Hana Kowalczyk | 15.47 | 8.10 + 7.37``): a cell's
+  statistic is read from its column header, its athlete is the one its row names;
+- athletes across the columns (``Stat | Odette Rautenbach | Winona Kettle`` / ``Rank | 2 | 1``): a cell's statistic
+  is read from its row label, its athlete is its column's.
+
+:func:`table_cells` returns those hints; :mod:`metrics.attribution` uses them for numbers whose own words name no
+statistic or athlete.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from metrics.entities import Entities
+from metrics.statistics import statistic_before
+
+__all__ = ["Cell", "table_cells"]
+
+_PIPE = re.compile(r"\|")
+_ALIGNED = re.compile(r"\t+|[ ]{2,}")
+_RULE = re.compile(r"^[\s|:+\-=]*$")  # a Markdown separator row such as |---|:--|
+
+
+class Cell(NamedTuple):
+    """A table cell: its span in the text, the statistic its header or row label names (``None`` if none; may be
+    ``"wave_or_count"`` or ``"record"``, resolved per number), and the athlete it belongs to.
+    """
+
+    start: int
+    end: int
+    statistic: str | None
+    subject: str | None
+
+
+def _split(line: str, offset: int, separator: re.Pattern[str]) -> list[tuple[int, int, str]]:
+    """The cells of a line as ``(start, end, text)`` with offsets in the whole text. Empty cells made by a leading
+    or trailing separator ("| a | b |") are dropped; an empty cell inside the row is kept.
+    """
+    spans = []
+    last = 0
+    for match in separator.finditer(line):
+        spans.append((last, match.start()))
+        last = match.end()
+    spans.append((last, len(line)))
+    if spans and not line[spans[0][0] : spans[0][1]].strip():
+        spans = spans[1:]
+    if spans and not line[spans[-1][0] : spans[-1][1]].strip():
+        spans = spans[:-1]
+    out = []
+    for start, end in spans:
+        raw = line[start:end]
+        text = raw.strip()
+        lead = len(raw) - len(raw.lstrip())
+        out.append((offset + start + lead, offset + start + lead + len(text), text))
+    return out
+
+
+def _athlete(text: str, entities: Entities) -> str | None:
+    found = {entities.aliases[m.group(0)][1] for m in entities.pattern.finditer(text)} if entities.pattern else set()
+    athletes = [name for name in found if name in entities.athletes]
+    return athletes[0] if len(athletes) == 1 else None
+
+
+def _label(text: str) -> str | None:
+    lower = text.lower()
+    return statistic_before(lower + " ")
+
+
+def _block_cells(rows: list[list[tuple[int, int, str]]], entities: Entities) -> list[Cell]:
+    header, body = rows[0], rows[1:]
+    column_athletes = [_athlete(text, entities) for _, _, text in header]
+    out: list[Cell] = []
+    if any(column_athletes[1:]):  # athletes across the columns: the row label names the statistic
+        for row in body:
+            statistic = _label(row[0][2])
+            for j, (start, end, _) in enumerate(row[1:], start=1):
+                out.append(Cell(start, end, statistic, column_athletes[j]))
+        return out
+    labels = [_label(text) for _, _, text in header]
+    for row in body:
+        athlete = _athlete(" | ".join(text for _, _, text in row), entities)
+        row_label = _label(row[0][2])  # a key-value table ("Stat | Value" / "Points | 14,880")
+        for j, (start, end, _) in enumerate(row):
+            out.append(Cell(start, end, labels[j] or (row_label if j else None), athlete))
+    return out
+
+
+def table_cells(text: str, entities: Entities) -> list[Cell]:
+    """The cells of every table in ``text``, in order (offsets in ``text``); ``[]`` for a text without tables."""
+    if "|" not in text and "\t" not in text and "   " not in text:
+        return []
+    out: list[Cell] = []
+    block: list[list[tuple[int, int, str]]] = []
+    block_kind = None
+    offset = 0
+    for line in text.split("\n"):
+        kind = None
+        cells: list[tuple[int, int, str]] = []
+        if not _RULE.match(line):
+            for separator in (_PIPE, _ALIGNED):
+                cells = _split(line, offset, separator)
+                if len(cells) >= 2 and (separator is _PIPE or len(cells) >= 3):
+                    kind = separator
+                    break
+        elif block and "|" in line:
+            offset += len(line) + 1
+            continue  # a Markdown rule row inside a table
+        if kind is not None and block and kind is block_kind and len(cells) == len(block[0]):
+            block.append(cells)
+        else:
+            if len(block) >= 2:
+                out += _block_cells(block, entities)
+            block, block_kind = [], None
+            header = kind is not None and any(t for _, _, t in cells)
+            if header and not any(c.isdigit() for _, _, t in cells for c in t):
+                block, block_kind = [cells], kind  # a header: digit-free cells
+        offset += len(line) + 1
+    if len(block) >= 2:
+        out += _block_cells(block, entities)
+    return out
