@@ -46,7 +46,10 @@ _INTEGER_STATISTICS = frozenset({"rank", "round", "heat_number", "wins", "losses
                                  "surfers", "excellent", "heats_run", "finish"})
 
 _WINDOW = 80  # characters of clause read before a number
-_OF_HEATS = re.compile(r"[ \t]+(?:heats?[ \t]+)?(?:of|from|out of|in)[ \t]+(?:his |her |their |the |its )?$")
+# "16 of 23", "16/23", "16 heats from 23": wins out of heats (when heats or "won" are said around them)
+_OF_HEATS = re.compile(
+    r"[ \t]*/[ \t]*|[ \t]+(?:heats?[ \t]+)?(?:of|from|out of|in)[ \t]+(?:his |her |their |the |its )?"
+)
 _HEATS_AFTER = re.compile(r"[ \t]*(?:heats|heat starts|starts|won)\b")
 _WON_BEFORE = re.compile(r"\b(?:won|wins?|winning)[ \t]*:?[ \t]+$")
 _PERCENT = re.compile(r"[ \t]*(?:%|percent\b|per cent\b)")
@@ -120,7 +123,7 @@ def _bracket_owner(lower: str, numbers: list[NumberMention], ends: list[int], i:
 
 
 def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: list[int], start: int,
-                end: int, cells: list[Cell]) -> list[str | None]:
+                end: int, cells: list[Cell]) -> tuple[list[str | None], list[int]]:
     """The statistic of each number of one sentence ``[start, end)`` (see the module docstring); a number that
     names none in its own words takes its table cell's (``cells``).
     """
@@ -182,7 +185,7 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
     for i in range(len(numbers) - 2, -1, -1):  # "4-6 ft": a range shares its upper end's statistic
         if stats[i] is None and stats[i + 1] is not None and _RANGE.match(lower[ends[i] : numbers[i + 1].start]):
             stats[i] = stats[i + 1]
-    return stats
+    return stats, cue_ends
 
 
 def _subject(lower: str, number_start: int, number_end: int, mentions: list[Mention], starts: list[int],
@@ -277,15 +280,15 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
     blanked = _blank(lower, mentions)
     end = len(sentence)
     ends = [m.start + len(m.text) for m in numbers]
-    stats = _statistics(lower, blanked, numbers, ends, 0, end, cells or [])
+    stats, cue_ends = _statistics(lower, blanked, numbers, ends, 0, end, cells or [])
     out: list[Reading] = []
     owners: list[Mention | None] = []
     for i, mention in enumerate(numbers):
         stat = stats[i]
         if stat in EVENT_ONLY:
             owner = Mention(mention.start, mention.start, EVENT, entities.event)
-        elif i and _CONTRAST.fullmatch(lower, ends[i - 1], mention.start):
-            owner = None  # the other side of a score line; which athlete is not said
+        elif i and _CONTRAST.fullmatch(lower, cue_ends[i - 1], mention.start):
+            owner = None  # the other side of a score line ("leads 5 wins to 0"); which athlete is not said
         else:
             bracket = _bracket_owner(lower, numbers, ends, i, 0) if i else None
             # The numbers in brackets after another ("17.10 (9.10 + 8.00)") are the same surfer's.

@@ -178,6 +178,50 @@ _RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         r"\b(?:can't|cannot|can not) be (?:determined|answered|confirmed|verified|predicted) "
         r"(?:from|with|using|based on)\b",
     ),
+    # Declines without the usual keywords that say the answer can't be known from what was given:
+    # "X isn't something I can predict", "nothing here says how many waves", "the stats don't go that far".
+    (
+        "unknowable",
+        ("something",),
+        r"\b(?:isn't|is not|aren't|are not|'s not|wasn't) something (?:that )?"
+        r"(?:i|anyone|we|you|one|these \w+|the \w+)(?: \w+)? (?:can|could|would|will|is able to|are able to) "
+        r"(?:predict|say|know|tell|confirm|answer|work out"
+        r"|figure out|determine|call|forecast|guess|see|read|pull)\b",
+    ),
+    (
+        "unknowable",
+        ("nothing",),
+        r"^nothing (?:here|in (?:the|these|this|your|what) \w+(?: \w+)?) "
+        r"(?:says|shows|tells|mentions|covers|gives|lists|includes|records|has)\b",
+    ),
+    (
+        "unknowable",
+        ("go ",),
+        rf"\b(?:the |these |your )?{_SOURCE_ADJ}{_SOURCE}(?: provided| given)? (?:do(?:es)?n't|do(?:es)? not) go "
+        r"(?:that far|that deep|into|there|beyond)\b",
+    ),
+    (
+        "unknowable",
+        ("see",),
+        r"\bi (?:don't|do not|can't|cannot) see (?:\w+ ){0,6}(?:anywhere|in (?:the|these|this|your|what))\b",
+    ),
+    (
+        "unknowable",
+        ("tell", "say", "know"),
+        r"^(?:i )?(?:can't|cannot|couldn't) (?:tell|say|know)(?: that| this| it)? (?:from|based on|with|given)\b",
+    ),
+    (
+        "unknowable",
+        ("n't in", "not in"),
+        r"\b(?:isn't|aren't|is not|are not|wasn't|weren't) in (?:what you (?:gave|sent|shared|provided)|the "
+        r"(?:info|stuff|notes|numbers|stats|sheet|card|table|data) (?:you|here))\b",
+    ),
+    (
+        "unknowable",
+        ("unknown", "n't listed", "not listed", "n't given", "not given", "n't recorded", "not recorded"),
+        r"^(?:[\w', ]{0,80}) (?:(?:is|are|was|were) (?:unknown|not (?:listed|given|recorded|stated|shown|known))"
+        r"|(?:isn't|aren't|wasn't|weren't) (?:listed|given|recorded|stated|shown|known))\b(?! (?:for|as|to be) )",
+    ),
     # Premise rejections ("It is not accurate to say that ...").
     ("premise", ("not",), rf"\b(?:it(?:'s| is| would be)|that(?:'s| is| would be)|this is) not {_BAD}\b"),
     (
@@ -267,7 +311,8 @@ class RefusalVerdict:
 
     ``kind`` is ``"none"`` (no refusal), ``"full"`` (a refusal with no substantive compliance) or ``"partial"``
     (refuses, then complies anyway). ``cue`` is the family of the first matching rule (``"apology"``,
-    ``"inability"``, ``"decline"``, ``"unsupported"``, ``"premise"``, ``"caution"``) and ``phrase`` the matched
+    ``"inability"``, ``"decline"``, ``"unsupported"``, ``"unknowable"``, ``"premise"``, ``"caution"``) and ``phrase``
+    the matched
     text; both are ``None`` when there is no refusal.
     """
 

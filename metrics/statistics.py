@@ -214,6 +214,7 @@ _BEFORE_PHRASES: dict[str, tuple[str, ...]] = {
     "excellent": ("excellent scores", "excellent rides", "excellent waves"),
     "heats_run": ("heats run",),
     "heat_total": ("heat total", "heat totals", "heat score", "heat scores", "two-wave total", "combined",
+                   "summed to", "sum to", "added up to", "add up to", "totalled", "totaled", "combined for",
                    "combined total", "combined score", "total", "totals", "highest heat", "best heat", "top heat",
                    "biggest heat", "winning heat"),
     "wave_score": ("wave", "waves", "ride", "rides", "barrel", "barrels", "air", "airs", "wave score",

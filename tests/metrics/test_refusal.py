@@ -37,6 +37,43 @@ def test_refusals(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "Tessa Lowe's next result isn't something I can predict: the stats only cover this final.",  # can't predict
+        "Her wave count in the semifinal isn't something I can say from this context.",  # can't say
+        "That isn't something these numbers can tell us: the sheet only has the final.",  # the numbers can't tell
+        "Who wins next year isn't something anyone can know from one event's results.",  # nobody can know
+        "No idea, the stats don't go that far.",  # the stats don't go that far
+        "The numbers provided don't go into wave counts.",  # don't go into it
+        "The context only covers the final, so her quarterfinal score is unknown.",  # unknown
+        "Her wave count isn't listed, sorry.",  # not listed
+        "Those figures aren't in what you gave me.",  # not in what was given
+        "Nothing here says how many waves she caught.",  # nothing here says
+        "I don't see her wave count anywhere in these stats.",  # can't see it
+        "Can't tell from this: only the final is listed.",  # can't tell from this
+    ],
+)
+def test_keyword_free_declines_are_unknowable_refusals(text: str) -> None:
+    # correct declines that avoid "sorry", "can't share", "not provided": the "unknowable" family
+    verdict = refusal_verdict(text)
+    assert verdict.kind == "full" and verdict.cue == "unknowable"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kai Moana posted 17.10 and his wave count is unknown to nobody.",  # "unknown" after a stat, not a decline
+        "Nothing says dominance like a 9.10.",  # "nothing ... says" without "here"/"in the stats"
+        "The numbers don't lie: Kai won by 3.45.",  # the numbers do not "go that far"
+        "Leo Santos is known for his backhand, and he posted 13.65.",  # "known", not "not known"
+        "Kai's 9.10 was something else: nothing here compared to it.",  # "something" without "can't"
+    ],
+)
+def test_keyword_free_decline_lookalikes_are_posts(text: str) -> None:
+    assert not is_refusal(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Kai Moana takes Heat 3!\n1. Kai posted a 17.10.\n2. Leo answered with 13.65.\n#WSL",  # a normal post
         "Sorry to see Leo Santos bow out in Heat 3, but Kai was on fire.",  # sports idiom: "sorry to see"
         "No. 1 seed Kai Moana cruised through Heat 3.",  # "No. 1" is a ranking, not "No."

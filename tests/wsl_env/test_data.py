@@ -154,3 +154,22 @@ def test_generated_tasks_are_not_near_duplicates_of_each_other() -> None:
     records = [Record(f"g:{i}", row) for i, row in enumerate(generated_rows(400, seed=4))]
     rejects = Rejects(skip_invalid=True)
     assert len(validate_records(records, rejects)) == 400 and rejects.rows == []
+
+
+def test_factcheck_reads_every_split_task_back_to_its_facts() -> None:
+    # the claims reader reproduces the generator's structured facts on every generated task of the splits
+    from wsl_env.data.pipeline import factcheck
+
+    result = factcheck()
+    assert result.checked == 600 and result.matched == result.checked, str(result)
+
+
+def test_factcheck_reports_a_mismatch() -> None:
+    # a context that says less than its facts is a mismatch, listed with what is missing
+    from wsl_env.data.factcheck import check_facts
+    from wsl_env.tasks import TaskGenerator
+
+    task = TaskGenerator(0).task(0)
+    broken = type(task).from_dict({**task.to_dict(), "context": "Nothing to read here."})
+    result = check_facts([task, broken])
+    assert (result.matched, result.checked) == (1, 2) and result.mismatches[0]["missing"]

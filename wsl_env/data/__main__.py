@@ -1,4 +1,4 @@
-"""Command line: ``python -m wsl_env.data normalize|validate|split|report|all|generate``.
+"""Command line: ``python -m wsl_env.data normalize|validate|split|report|all|generate|factcheck``.
 
 Exit status 0 on success, 2 on bad input (one ``file:line: problem`` line on stderr, no traceback).
 """
@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", required=True, help="output JSONL")
     p.add_argument("--exclude-dir", default=str(pipeline.DEFAULT_OUT_DIR),
                    help="directory with train/val/test.jsonl whose contexts are left out (default %(default)s)")
+
+    p = commands.add_parser("factcheck", help="do the claims reader's context facts equal the generator's?")
+    p.add_argument("inputs", nargs="*", help=f"task files (default: the splits in {pipeline.DEFAULT_OUT_DIR})")
     return parser
 
 
@@ -88,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             summary = pipeline.generate(args.n, args.seed, args.out, exclude_dir=args.exclude_dir)
         elif args.command == "report":
             summary = pipeline.report(args.in_dir, args.out_dir)
+        elif args.command == "factcheck":
+            summary = pipeline.factcheck(args.inputs or None)
         else:
             summary = pipeline.build(args.raw_dir, args.out_dir, generated=args.generated, seed=args.seed,
                                      fractions=args.fractions, skip_invalid=args.skip_invalid)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wsl_env.data.factcheck import FactCheck, check_facts
 from wsl_env.data.normalize import normalize_records
 from wsl_env.data.records import DataError, Record, Rejects, read_records, rejects_path
 from wsl_env.data.report import write_report
@@ -174,3 +175,15 @@ def build(
     summary.messages.append(f"report: wrote {markdown} and {png}")
     _finish(summary, rejects, out_dir / "rejected.jsonl")
     return summary
+
+
+def factcheck(inputs: Sequence[str | Path] | None = None) -> FactCheck:
+    """Check the claims reader against the generator's facts on task files (default: the three splits)."""
+    if inputs:
+        try:
+            tasks = [t for path in inputs for t in load_tasks(path)]
+        except (TaskError, FileNotFoundError) as exc:
+            raise DataError(str(exc)) from None
+    else:
+        tasks = [t for split_tasks in load_splits().values() for t in split_tasks]
+    return check_facts(tasks)

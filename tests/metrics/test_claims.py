@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import metrics
+from metrics.claims import FALSE_VERDICTS, VERDICTS, Claim, claims, context_facts
+
+# The worked example of docs/metrics.md: Kai Moana 17.10 (9.10 + 8.00) beat Leo Santos 13.65 (7.15 + 6.50).
+RECAP = (
+    "Heat 3, Round of 16 at Bells Beach: Kai Moana scored 17.10 (best waves 9.10 and 8.00) and beat Leo Santos "
+    "on 13.65 (best waves 7.15 and 6.50). Kai caught 9 waves."
+)
+SEASON = (
+    "Ines Mbeki is ranked No. 1 with 53,500 points. Ines Mbeki has won 16 of 23 heats this season, a win rate of "
+    "69.6%. Ines Mbeki has 4 podiums from 9 events. Felipe Sorensen is ranked No. 8 with 41,840 points. Felipe "
+    "Sorensen has won 5 of 19 heats this season, a win rate of 26.3%. Felipe Sorensen has 1 podium from 7 events."
+)
+STATS = (
+    "The Pelican Point Challenge at Pelican Point ran 27 heats. Surfers rode 298 waves in total. The average heat "
+    "total was 11.67. There were 17 excellent scores (8.00 or better). The highest heat total was 17.32 by Nalu "
+    "Nakoa, and the best single wave was an 8.87 by Ines Quill."
+)
+
+
+def task(context: str) -> dict[str, Any]:
+    return {"context": context, "expected_behavior": "answer", "instruction": "Write a post."}
+
+
+def read(context: str, post: str) -> list[tuple[str, str | None, str | None, str]]:
+    return [(c.text, c.subject, c.statistic, c.verdict) for c in claims(task(context), post)]
+
+
+@pytest.mark.parametrize(
+    ("context", "post", "expected"),
+    [
+        # supported: value, subject and statistic agree with a context fact
+        (RECAP, "Kai posted a 17.10 heat total.", [("17.10", "Kai Moana", "heat_total", "supported")]),
+        (RECAP, "Leo Santos answered with 13.65.", [("13.65", "Leo Santos", None, "supported")]),  # subject only
+        (RECAP, "The best single wave was a 9.10.", [("9.10", None, "wave_score", "supported")]),  # statistic only
+        # derived: a margin between the two totals of the heat, or two waves making a total
+        (RECAP, "Kai won by 3.45.", [("3.45", "Kai Moana", "margin", "derived")]),
+        (RECAP, "Leo's waves summed to 13.65.", [("13.65", "Leo Santos", "heat_total", "supported")]),
+        # misattributed: the value is in the context, as another statistic or another athlete's
+        (RECAP, "Kai Moana's 17.10 is the best single wave of the round.",
+         [("17.10", "Kai Moana", "wave_score", "misattributed")]),  # a heat total called a wave
+        (RECAP, "Leo Santos's best wave, a 9.10, kept him close.",
+         [("9.10", "Leo Santos", "wave_score", "misattributed")]),  # Kai's wave given to Leo
+        (RECAP, "Leo caught 9 waves.", [("9", "Leo Santos", "waves_ridden", "misattributed")]),  # Kai's count
+        (RECAP, "Kai caught 3 waves.", [("3", "Kai Moana", "waves_ridden", "misattributed")]),  # the heat number
+        # unsupported: the value is nowhere in the context
+        (RECAP, "Kai posted a 17.90 heat total.", [("17.90", "Kai Moana", "heat_total", "unsupported")]),
+        (RECAP, "Kai won by 3.55.", [("3.55", "Kai Moana", "margin", "unsupported")]),  # a wrong margin
+        # unverifiable: in the context, but nothing says what it is
+        (RECAP, "17.10!", [("17.10", None, None, "unverifiable")]),
+        (RECAP, "The runner-up managed 13.65.", [("13.65", None, None, "unverifiable")]),  # an unnamed athlete
+    ],
+)
+def test_verdicts(context: str, post: str, expected: list[tuple[str, str | None, str | None, str]]) -> None:
+    assert read(context, post) == expected
+
+
+@pytest.mark.parametrize(
+    ("context", "post", "expected"),
+    [
+        (SEASON, "Ines Mbeki sits No. 1.", ("1", "Ines Mbeki", "rank", "supported")),
+        (SEASON, "Felipe is on 41,840 points.", ("41,840", "Felipe Sorensen", "points", "supported")),
+        (SEASON, "Felipe Sorensen has 53,500 points.", ("53,500", "Felipe Sorensen", "points", "misattributed")),
+        (SEASON, "Ines has 16 heat wins.", ("16", "Ines Mbeki", "wins", "supported")),
+        (SEASON, "Ines has 23 heat wins.", ("23", "Ines Mbeki", "wins", "misattributed")),  # wins and heats swapped
+        (SEASON, "Ines wins 69.6% of her heats.", ("69.6", "Ines Mbeki", "win_rate", "supported")),
+        (SEASON, "Ines Mbeki has 4 podiums.", ("4", "Ines Mbeki", "podiums", "supported")),
+        (SEASON, "Felipe Sorensen has surfed 7 events.", ("7", "Felipe Sorensen", "events", "supported")),
+        (SEASON, "Felipe Sorensen is ranked No. 1.", ("1", "Felipe Sorensen", "rank", "misattributed")),
+        (SEASON, "The points gap is 11,660.", ("11,660", None, "margin", "derived")),  # 53,500 - 41,840
+        (STATS, "The event ran 27 heats.", ("27", "Pelican Point Challenge", "heats_run", "supported")),
+        (STATS, "Surfers rode 298 waves.", ("298", "Pelican Point Challenge", "waves_ridden", "supported")),
+        (STATS, "The average heat total was 11.67.", ("11.67", None, "avg_heat", "supported")),
+        (STATS, "Nalu Nakoa averaged 11.67.", ("11.67", "Nalu Nakoa", "average", "misattributed")),  # the event's
+        (STATS, "Judges handed out 17 excellent scores.", ("17", None, "excellent", "supported")),
+        (STATS, "Nalu Nakoa posted a 17.32.", ("17.32", "Nalu Nakoa", None, "supported")),
+        (STATS, "The best single wave was an 8.87 from Nalu Nakoa.",
+         ("8.87", "Nalu Nakoa", "wave_score", "misattributed")),  # Ines Quill's wave
+        (STATS, "The top heat total of 8.87 came from Ines Quill.",
+         ("8.87", "Ines Quill", "heat_total", "misattributed")),  # her wave called a total
+        (RECAP, "It was Heat 3 of the Round of 16.", ("3", None, "heat_number", "supported")),
+    ],
+)
+def test_statistics_and_subjects(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
+    assert expected in read(context, post)
+
+
+def test_issue_example_comparison_post_is_caught() -> None:
+    # the main job's adapter: a heat win rate called a heat score (the post's own wording, not the value, is false)
+    context = ("Duke Amaro: ranked No. 10, 30,340 points, heat win rate 45.5%, 2 podiums, average heat score 11.53. "
+               "Elena Okafor: ranked No. 12, 27,150 points, heat win rate 48.6%, 1 podium, average heat score 11.20.")
+    post = ("1. Duke Amaro posted the highest heat score of 45.5% against Elena Okafor.\n"
+            "2. The heat win rate was 45.5% against 48.6%.")
+    assert read(context, post) == [
+        ("45.5", "Duke Amaro", "heat_total", "misattributed"),
+        ("45.5", None, "win_rate", "supported"),
+        ("48.6", None, "win_rate", "supported"),
+    ]
+
+
+def test_claim_offsets_and_sentence_end() -> None:
+    post = "Kai posted 17.10. Leo got 13.65."
+    first, second = claims(task(RECAP), post)
+    assert post[first.start : first.end] == "17.10" and first.sentence_end == len("Kai posted 17.10.")
+    assert post[second.start : second.end] == "13.65" and second.sentence_end == len(post)
+    assert isinstance(first, Claim) and first.to_dict()["verdict"] == "supported"
+
+
+def test_pronouns_resolve_only_when_unambiguous() -> None:
+    # "He" after a sentence naming only Kai is Kai; after one naming both athletes it is nobody
+    assert read(RECAP, "Kai posted 17.10. He caught 9 waves.")[1][1] == "Kai Moana"
+    assert read(RECAP, "Kai beat Leo. He caught 9 waves.")[0][1] is None
+
+
+def test_instruction_numbers_are_supported() -> None:
+    # "the 2027 final" comes from the user's own words
+    t = {"context": RECAP, "expected_behavior": "refuse", "instruction": "Who wins the 2027 final?"}
+    assert [c.verdict for c in claims(t, "I can't predict the 2027 final.")] == ["supported"]
+
+
+def test_verdict_vocabulary() -> None:
+    assert set(VERDICTS) == {"supported", "derived", "misattributed", "unsupported", "unverifiable"}
+    assert FALSE_VERDICTS == {"misattributed", "unsupported"}
+
+
+def test_context_facts_read_tables_and_labels() -> None:
+    # "the same extractor reads the context as people write it": a table with athletes across the columns
+    context = ("Stat | Odette Rautenbach | Winona Kettle\nRank | 2 | 1\nPoints | 44,020 | 47,315\n"
+               "Win rate | 78.1% | 85.7%")
+    facts = {(f.text, f.subject, f.statistic) for f in context_facts(context).facts}
+    assert ("44,020", "Odette Rautenbach", "points") in facts and ("1", "Winona Kettle", "rank") in facts
+    assert ("85.7", "Winona Kettle", "win_rate") in facts
+
+
+def test_fact_details_list_claims() -> None:
+    details = metrics.score(task(RECAP), "Leo Santos's best wave, a 9.10, kept him close.").details
+    assert details["fact"]["verdicts"] == {"misattributed": 1}
+    assert details["misattributed_numbers"] == ["9.10"]
+    assert details["fact"]["claims"][0]["subject"] == "Leo Santos"
+
+
+def test_attribution_off_gives_the_number_presence_check() -> None:
+    # RewardWeights(attribution=False): a misattributed figure counts as true again (the earlier metric)
+    post = "Kai Moana posted 17.10. Leo Santos's best wave, a 9.10, kept him close."
+    assert metrics.score(task(RECAP), post).fact < 1.0
+    assert metrics.score(task(RECAP), post, weights={"attribution": False}).fact == 1.0
+
+
+# ---- properties --------------------------------------------------------------------------------------------------
+
+NAMES = st.sampled_from(["Tama Rewiti", "Odile Brannock", "Yusuf Calder", "Petra Vasquez", "Hemi Lodge"])
+GOOD = ("Kai Moana takes Heat 3 at Bells Beach!\n"
+        "1. Kai posted a 17.10 heat total, built on a 9.10 and an 8.00.\n"
+        "2. Leo Santos answered with 13.65, so the winning margin was 3.45.\n"
+        "3. Kai caught 9 waves on the way to the Quarterfinals.\n#WSL #BellsBeach")
+
+
+@settings(max_examples=40, deadline=None)
+@given(NAMES, NAMES)
+def test_renaming_athletes_leaves_every_score_unchanged(a: str, b: str) -> None:
+    if a == b or a.split()[0] == b.split()[0] or a.split()[1] == b.split()[1]:
+        return
+    posts = [GOOD, "Leo Santos's best wave, a 9.10, kept him close.", "Kai caught 3 waves. Leo posted 17.10."]
+
+    def rename(text: str) -> str:
+        for old, new in (("Kai Moana", a), ("Leo Santos", b), ("Kai", a.split()[0]), ("Leo", b.split()[0])):
+            text = text.replace(old, new)
+        return text
+
+    for post in posts:
+        before = metrics.score(task(RECAP), post)
+        after = metrics.score(task(rename(RECAP)), rename(post))
+        assert (before.structure, before.fact, before.safety, before.total) == (
+            after.structure, after.fact, after.safety, after.total)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.permutations([0, 1, 2]))
+def test_reordering_bullets_leaves_fact_unchanged(order: list[int]) -> None:
+    lines = GOOD.split("\n")
+    bullets = [lines[1 + i].split(". ", 1)[1] for i in range(3)]
+    shuffled = "\n".join([lines[0], *(f"{n}. {bullets[i]}" for n, i in enumerate(order, start=1)), lines[-1]])
+    assert metrics.fact_score(task(RECAP), shuffled) == metrics.fact_score(task(RECAP), GOOD)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([("17.10", "13.65"), ("9.10", "7.15"), ("8.00", "6.50")]))
+def test_swapping_two_athletes_values_lowers_fact(pair: tuple[str, str]) -> None:
+    x, y = pair
+    post = f"Kai Moana posted {x}. Leo Santos posted {y}."
+    swapped = f"Kai Moana posted {y}. Leo Santos posted {x}."
+    assert metrics.fact_score(task(RECAP), swapped) < metrics.fact_score(task(RECAP), post)

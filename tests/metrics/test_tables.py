@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from metrics.entities import context_entities
+from metrics.tables import table_cells
+
+ROWS = ("Heat | Surfer | Total | Best two waves\n"
+        "SF1 | Hana Kowalczyk | 15.47 | 8.10 + 7.37\n"
+        "SF1 | Matilde Quintero | 12.90 | 6.90 + 6.00")
+COLUMNS = "Stat | Odette Rautenbach | Winona Kettle\nRank | 2 | 1\nPoints | 44,020 | 47,315"
+KEY_VALUE = "| | Farida Okwu |\n|---|---|\n| Final rank | 5th |\n| Points | 30,440 |"
+ALIGNED = ("Surfer            Rank  Points   Heats won\n"
+           "Amelie Dufresne   5     30,880   15\n"
+           "Talia Brookner    6     29,950   16")
+
+
+def cells_of(text: str) -> dict[str, tuple[str | None, str | None]]:
+    """The text of each cell with its (statistic, athlete)."""
+    return {text[c.start : c.end]: (c.statistic, c.subject) for c in table_cells(text, context_entities(text))}
+
+
+def test_athletes_down_the_rows() -> None:
+    cells = cells_of(ROWS)
+    assert cells["15.47"] == ("heat_total", "Hana Kowalczyk")  # the column header names the statistic
+    assert cells["6.90 + 6.00"] == ("wave_score", "Matilde Quintero")
+
+
+def test_athletes_across_the_columns() -> None:
+    cells = cells_of(COLUMNS)
+    assert cells["44,020"] == ("points", "Odette Rautenbach")  # the row label names it, the column the athlete
+    assert cells["1"] == ("rank", "Winona Kettle")
+
+
+def test_markdown_key_value_table() -> None:
+    assert cells_of(KEY_VALUE)["30,440"] == ("points", "Farida Okwu")  # an empty corner cell is kept
+
+
+def test_aligned_columns() -> None:
+    cells = cells_of(ALIGNED)
+    assert cells["29,950"] == ("points", "Talia Brookner") and cells["16"] == ("wins", "Talia Brookner")
+
+
+def test_no_table_without_a_header() -> None:
+    # a stat line split by pipes is not a table: it has no digit-free header line above it
+    assert table_cells("36 surfers | 60 heats | 890 waves ridden", context_entities("")) == []
