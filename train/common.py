@@ -32,7 +32,7 @@ from typing import Any, ClassVar, TypeVar
 
 from wsl_env._io import atomic_write_text
 from wsl_env.artifacts import MANIFEST, artifacts_dir
-from wsl_env.models import EMBEDDED_ALIAS, load_model
+from wsl_env.models import EMBEDDED_ALIAS, cpu_supports_bf16, load_model
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,10 @@ class RunArgs:
                           "~10%% slower."},
     )
     bf16: bool | None = field(
-        default=True, metadata={"help": "bf16 autocast (fast on CPUs with AVX-512 BF16/AMX; set false to disable)."}
+        default=None,
+        metadata={"help": "bf16 autocast. Default (unset): on where it is fast, i.e. CPUs with AVX-512 BF16 or AMX "
+                          "and GPUs with bf16; off elsewhere (an AVX2-only CPU emulates bf16 matmuls ~100x slower "
+                          "than fp32). true/false force it."},
     )
     dataloader_num_workers: int = field(default=0, metadata={"help": "Data loader worker processes."})
     ddp_find_unused_parameters: bool | None = field(
@@ -136,6 +139,8 @@ class RunArgs:
             self.output_dir = str(self.run_dir / CHECKPOINTS)
         if self.resume and self.overwrite:
             raise ValueError("--resume and --overwrite contradict each other; pick one")
+        if self.bf16 is None:
+            self.bf16 = bf16_is_fast(self.use_cpu)
         super().__post_init__()
 
     @property
@@ -147,6 +152,15 @@ class RunArgs:
     def manifest_config(self) -> dict[str, Any]:
         """The config as JSON-safe plain data, for the manifest (secrets are already masked by ``to_dict``)."""
         return json.loads(json.dumps(self.to_dict(), default=str))
+
+
+def bf16_is_fast(use_cpu: bool) -> bool:
+    """Whether bf16 autocast speeds training up here: a CPU with native bf16 matmul, or a GPU that supports bf16."""
+    if use_cpu:
+        return cpu_supports_bf16()
+    import torch
+
+    return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
 
 
 def default_run_name(algorithm: str, model: str) -> str:

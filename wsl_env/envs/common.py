@@ -14,7 +14,7 @@ from wsl_env.envs.attention import GQA_ATTENTION
 from wsl_env.envs.engine import RolloutEngine
 from wsl_env.envs.rewards import RewardConfig
 from wsl_env.envs.sources import resolve_tasks
-from wsl_env.models import load_model
+from wsl_env.models import EMBEDDED_ALIAS, load_model
 from wsl_env.prompt import render_prompt
 from wsl_env.task import Task
 
@@ -120,18 +120,42 @@ def fill_observation(
     mask[:n] = 1
 
 
+@dataclass(frozen=True)
+class TokenEnvConfig:
+    """The arguments both token-level envs take (``gym.make("WSLAnalytics-v0", **kwargs)``), in one place."""
+
+    tasks: Any = "generated"
+    model: Any = EMBEDDED_ALIAS
+    adapter: Any = None
+    action_mode: str = "topk"
+    k: int = 8
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
+    reward_weights: Any = None
+    max_prompt_tokens: int = DEFAULT_MAX_PROMPT_TOKENS
+    shaping: float = 1.0
+    gamma: float = 1.0
+    token_penalty: float = 0.0
+    claim_bonus: float = 0.05
+    claim_penalty: float = 0.25
+    dtype: Any = "auto"
+
+    def reward_config(self) -> RewardConfig:
+        return RewardConfig(weights=self.reward_weights, shaping=self.shaping, gamma=self.gamma,
+                            token_penalty=self.token_penalty, claim_bonus=self.claim_bonus,
+                            claim_penalty=self.claim_penalty)
+
+
 class TokenEnvCore:
     """The state both token-level envs build from their arguments: tasks, model, spaces, rewards, engine."""
 
-    def _init_core(
-        self, num_rows: int, tasks: Any, model: Any, adapter: Any, action_mode: str, k: int, max_new_tokens: int,
-        reward_weights: Any, max_prompt_tokens: int, shaping: float, gamma: float, token_penalty: float, dtype: Any,
-    ) -> None:  # fmt: skip
-        self.source = resolve_tasks(tasks)
-        self.model, self.tokenizer = get_model(model, adapter, dtype)
-        self.sizes = TokenSpaces(vocab_size_of(self.model), k, action_mode, max_prompt_tokens, max_new_tokens)
-        self.reward_config = RewardConfig(weights=reward_weights, shaping=shaping, gamma=gamma,
-                                          token_penalty=token_penalty)
+    def _init_core(self, num_rows: int, config: TokenEnvConfig) -> None:
+        self.config = config
+        self.reward_config = config.reward_config()
+        self.source = resolve_tasks(config.tasks)
+        self.model, self.tokenizer = get_model(config.model, config.adapter, config.dtype)
+        k, max_new_tokens = config.k, config.max_new_tokens
+        self.sizes = TokenSpaces(vocab_size_of(self.model), k, config.action_mode, config.max_prompt_tokens,
+                                 max_new_tokens)
         self.eos_ids = eos_ids_of(self.model, self.tokenizer)
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else min(self.eos_ids)
         self.engine = RolloutEngine(self.model, num_rows, self.pad_id, self.sizes.length)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import gymnasium as gym
@@ -12,6 +13,7 @@ from gymnasium.wrappers import TimeLimit
 from wsl_env.envs.common import (
     DEFAULT_MAX_NEW_TOKENS,
     DEFAULT_MAX_PROMPT_TOKENS,
+    TokenEnvConfig,
     TokenEnvCore,
     candidates_and_logprobs,
     encode_prompt,
@@ -49,12 +51,19 @@ class WSLAnalyticsEnv(TokenEnvCore, gym.Env[dict[str, np.ndarray], np.int64]):
 
     ## Rewards
 
-    `reward = shaping + terminal + token_penalty`, each also in `info["scores"]`:
-    `shaping = gamma * Phi(s') - Phi(s)` with `Phi(s) = shaping * metrics.score(task, text so far).total`
-    and `Phi = 0` at termination (potential-based, Ng, Harada & Russell 1999: the optimal policy is unchanged);
-    `terminal = metrics.score(task, post).total` when the model emits EOS; `token_penalty =
-    token_penalty * log p_ref(token)`, an optional penalty for tokens the wrapped model finds unlikely.
-    `info["scores"]` also has the partial post's `structure`, `fact`, `safety` and `total`.
+    `reward = claims + shaping + terminal + token_penalty`, each also in `info["scores"]`:
+    `claims` rewards each claim of the post (a number and what the post says it is, `metrics.claims`) at the step
+    whose token completes the sentence holding it (the text goes past the sentence's end, or EOS):
+    `+claim_bonus` the first time a true claim (`supported` or `derived`) is made, `-claim_penalty` for each false
+    one (`misattributed`, `unsupported`), 0 for `unverifiable`; `info["scores"]["claim_verdicts"]` lists the
+    verdicts rewarded at that step. This is credit at the tokens that earned it. It is *not* potential-based: the
+    optimal policy changes, towards posts whose claims are true and, up to the token budget and the terminal
+    score's length and repetition penalties, more numerous. `shaping = gamma * Phi(s') - Phi(s)` with `Phi(s) =
+    shaping * metrics.score(task, text so far).total` and `Phi = 0` at termination (potential-based, Ng, Harada &
+    Russell 1999: this term alone leaves the optimal policy unchanged); `terminal = metrics.score(task,
+    post).total` when the model emits EOS; `token_penalty = token_penalty * log p_ref(token)`, an optional penalty
+    for tokens the wrapped model finds unlikely. `info["scores"]` also has the partial post's `structure`,
+    `fact`, `safety` and `total`, and the running `claims_judged` and `claims_false`.
 
     ## Starting State
 
@@ -83,12 +92,16 @@ class WSLAnalyticsEnv(TokenEnvCore, gym.Env[dict[str, np.ndarray], np.int64]):
     | `shaping` | `1.0` | scale of the shaping potential (0 turns it off) |
     | `gamma` | `1.0` | discount used by the shaping term |
     | `token_penalty` | `0.0` | coefficient on the reference log-probability of each token |
+    | `claim_bonus` | `0.05` | reward for each distinct true claim, when its sentence completes (0: off) |
+    | `claim_penalty` | `0.25` | penalty for each false claim, when its sentence completes (0: off) |
     | `dtype` | `"auto"` | model dtype: bf16 on CPUs with native bf16, else fp32; or `None`/`"float32"`, `"bf16"` |
     | `render_mode` | `None` | `"ansi"` returns the prompt and the text so far |
 
     ## Version History
 
-    * v0: initial version.
+    * v0: initial version. Changed in place before the first release (2026-12): the fact score checks what each
+      number is said to be (a misattributed figure is false), and per-claim rewards were added. The earlier
+      reward is `claim_bonus=0, claim_penalty=0, reward_weights={"attribution": False}`.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
@@ -106,20 +119,21 @@ class WSLAnalyticsEnv(TokenEnvCore, gym.Env[dict[str, np.ndarray], np.int64]):
         shaping: float = 1.0,
         gamma: float = 1.0,
         token_penalty: float = 0.0,
+        claim_bonus: float = 0.05,
+        claim_penalty: float = 0.25,
         dtype: Any = "auto",
         render_mode: str | None = None,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None")
-        self._init_kwargs = {
-            "tasks": tasks, "model": model, "adapter": adapter, "action_mode": action_mode, "k": k,
-            "max_new_tokens": max_new_tokens, "reward_weights": reward_weights,
-            "max_prompt_tokens": max_prompt_tokens, "shaping": shaping, "gamma": gamma,
-            "token_penalty": token_penalty, "dtype": dtype, "render_mode": render_mode,
-        }  # fmt: skip
+        config = TokenEnvConfig(
+            tasks=tasks, model=model, adapter=adapter, action_mode=action_mode, k=k, max_new_tokens=max_new_tokens,
+            reward_weights=reward_weights, max_prompt_tokens=max_prompt_tokens, shaping=shaping, gamma=gamma,
+            token_penalty=token_penalty, claim_bonus=claim_bonus, claim_penalty=claim_penalty, dtype=dtype,
+        )  # fmt: skip
+        self._init_kwargs = {**{f.name: getattr(config, f.name) for f in fields(config)}, "render_mode": render_mode}
         self.render_mode = render_mode
-        self._init_core(1, tasks, model, adapter, action_mode, k, max_new_tokens, reward_weights,
-                        max_prompt_tokens, shaping, gamma, token_penalty, dtype)
+        self._init_core(1, config)
         self.observation_space = self.sizes.observation_space()
         self.action_space = self.sizes.action_space()
         self.episode: Episode | None = None

@@ -12,6 +12,7 @@ from gymnasium.vector.utils import batch_space
 from wsl_env.envs.common import (
     DEFAULT_MAX_NEW_TOKENS,
     DEFAULT_MAX_PROMPT_TOKENS,
+    TokenEnvConfig,
     TokenEnvCore,
     candidates_and_logprobs,
     encode_prompt,
@@ -47,6 +48,8 @@ class WSLAnalyticsVectorEnv(TokenEnvCore, gym.vector.VectorEnv):
         shaping: float = 1.0,
         gamma: float = 1.0,
         token_penalty: float = 0.0,
+        claim_bonus: float = 0.05,
+        claim_penalty: float = 0.25,
         dtype: Any = "auto",
         render_mode: str | None = None,
     ) -> None:
@@ -54,8 +57,11 @@ class WSLAnalyticsVectorEnv(TokenEnvCore, gym.vector.VectorEnv):
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
         self.num_envs = num_envs
         self.render_mode = render_mode
-        self._init_core(num_envs, tasks, model, adapter, action_mode, k, max_new_tokens, reward_weights,
-                        max_prompt_tokens, shaping, gamma, token_penalty, dtype)
+        self._init_core(num_envs, TokenEnvConfig(
+            tasks=tasks, model=model, adapter=adapter, action_mode=action_mode, k=k, max_new_tokens=max_new_tokens,
+            reward_weights=reward_weights, max_prompt_tokens=max_prompt_tokens, shaping=shaping, gamma=gamma,
+            token_penalty=token_penalty, claim_bonus=claim_bonus, claim_penalty=claim_penalty, dtype=dtype,
+        ))  # fmt: skip
         self.single_observation_space = self.sizes.observation_space()
         self.single_action_space = self.sizes.action_space()
         self.observation_space = batch_space(self.single_observation_space, num_envs)

@@ -111,7 +111,7 @@ def test_budget_truncates_through_time_limit(make_env) -> None:
 
 
 def test_eos_terminates_with_the_composite_score(make_env, tasks) -> None:
-    env = make_env(action_mode="vocab", shaping=0.0)
+    env = make_env(action_mode="vocab", shaping=0.0, claim_bonus=0.0, claim_penalty=0.0)
     env.reset(seed=0, options={"task": tasks[1]})
     tokenizer = env.unwrapped.tokenizer
     ids = tokenizer("I can't help with that.", add_special_tokens=False)["input_ids"]
@@ -127,7 +127,7 @@ def test_eos_terminates_with_the_composite_score(make_env, tasks) -> None:
 
 def test_shaping_telescopes(make_env, tasks) -> None:
     # With gamma = 1 the shaped return is the terminal score minus the start potential, whatever the path.
-    env = make_env(action_mode="vocab")
+    env = make_env(action_mode="vocab", claim_bonus=0.0, claim_penalty=0.0)
     env.reset(seed=0, options={"task": tasks[0]})
     start = env.unwrapped.episode.potential
     tokenizer = env.unwrapped.tokenizer
@@ -139,6 +139,51 @@ def test_shaping_telescopes(make_env, tasks) -> None:
     assert terminated
     assert total == pytest.approx(metrics.score(tasks[0], info["text"]).total - start)
     assert set(info["scores"]) >= {"shaping", "terminal", "token_penalty", "structure", "fact", "safety", "total"}
+
+
+def _feed(env, text: str, eos: bool = True) -> list[tuple[str, float, dict]]:
+    """Step the env (vocab mode) through ``text``'s tokens; (text so far, reward, scores) per step."""
+    tokenizer = env.unwrapped.tokenizer
+    out = []
+    tokens = tokenizer(text, add_special_tokens=False)["input_ids"] + ([tokenizer.eos_token_id] if eos else [])
+    for token in tokens:
+        _, reward, terminated, _, info = env.step(token)
+        out.append((env.unwrapped.episode.text, reward, info["scores"]))
+        if terminated:
+            break
+    return out
+
+
+def test_misattributed_claim_is_penalised_at_the_token_that_completes_it(make_env, tasks) -> None:
+    # Leo's "9.10" is Kai's wave: the claim is settled when its sentence ends (the space after "close."), and
+    # exactly that step gets -claim_penalty; the true claim of the next sentence earns +claim_bonus at EOS.
+    env = make_env(action_mode="vocab", shaping=0.0, claim_bonus=0.1, claim_penalty=0.3, max_new_tokens=48)
+    env.reset(seed=0, options={"task": tasks[0]})
+    first = "Leo Santos's best wave, a 9.10, kept him close."
+    steps = _feed(env, first + " Kai posted 17.10.")
+    settled = next(i for i, (text, _, _) in enumerate(steps) if len(text) > len(first))
+    assert [s["claims"] for _, _, s in steps[:settled]] == [0.0] * settled  # nothing before the sentence ends
+    assert steps[settled][2]["claims"] == pytest.approx(-0.3)
+    assert steps[settled][2]["claim_verdicts"] == ["misattributed"]
+    assert steps[-1][2]["claims"] == pytest.approx(0.1) and steps[-1][2]["claim_verdicts"] == ["supported"]
+    assert steps[-1][2]["claims_false"] == 1.0 and steps[-1][2]["claims_judged"] == 2.0
+
+
+def test_a_repeated_true_claim_earns_once(make_env, tasks) -> None:
+    env = make_env(action_mode="vocab", shaping=0.0, claim_bonus=0.1, claim_penalty=0.3, max_new_tokens=48)
+    env.reset(seed=0, options={"task": tasks[0]})
+    steps = _feed(env, "Kai posted 17.10. Kai posted 17.10. Kai posted 17.10.")
+    assert sum(s["claims"] for _, _, s in steps) == pytest.approx(0.1)  # padding with true claims pays nothing
+
+
+def test_claim_rewards_off_restore_the_earlier_reward(make_env, tasks) -> None:
+    # claim_bonus=0, claim_penalty=0 (and attribution off in the composite) give the reward of earlier versions
+    env = make_env(action_mode="vocab", shaping=0.0, claim_bonus=0.0, claim_penalty=0.0,
+                   reward_weights={"attribution": False}, max_new_tokens=48)
+    env.reset(seed=0, options={"task": tasks[0]})
+    steps = _feed(env, "Leo Santos's best wave, a 9.10, kept him close.")
+    assert all(s["claims"] == 0.0 for _, _, s in steps)
+    assert steps[-1][1] == pytest.approx(metrics.score(tasks[0], steps[-1][0], {"attribution": False}).total)
 
 
 def test_token_penalty_uses_reference_logprob(make_env) -> None:
