@@ -115,7 +115,7 @@ class ContextFacts:
                         bucket.setdefault(va + vb, []).append((a, b, "sum"))
                         bucket.setdefault(abs(va - vb), []).append((a, b, "difference"))
 
-    @property
+    @functools.cached_property
     def values(self) -> frozenset[int]:
         """The distinct values of the context's facts (first readings, in units of 10^-4)."""
         return frozenset(f.readings[0][0] for f in self.facts)

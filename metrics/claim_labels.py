@@ -1,0 +1,105 @@
+"""Agreement of the claims metric with hand labels: ``python -m metrics.claim_labels``.
+
+The labelled set (``data/claims/labelled.jsonl``, see its README) holds posts of several policies and deliberate
+perturbations, each number labelled by reading the context: ``true`` (the figure is what the post says it is, or
+a correct sum or difference), ``misattributed`` (in the context, but as another athlete's or another statistic's),
+``unsupported`` (not in the context) or ``unclear`` (the post does not say what the number is). The set was split
+into ``dev`` and ``heldout`` by task before the metric's verdicts on it were looked at; only ``dev`` was used for
+any choice.
+
+Figures, per split:
+
+- **agreement**: the share of claims where the metric and the label agree on *false or not* (a claim is false for
+  the metric when its verdict is ``misattributed`` or ``unsupported``; for the label when it is one of those two);
+- **false-positive rate**: the share of claims labelled ``true`` that the metric calls false;
+- the confusion of labels against verdicts.
+
+    python -m metrics.claim_labels                 # both splits: JSON, then one line of text
+    python -m metrics.claim_labels --split dev
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from metrics.claims import FALSE_VERDICTS, claims
+
+__all__ = ["DEFAULT_PATH", "LABELS", "evaluate", "load_labelled", "main"]
+
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "claims" / "labelled.jsonl"
+LABELS: tuple[str, ...] = ("true", "misattributed", "unsupported", "unclear")
+_FALSE_LABELS = frozenset({"misattributed", "unsupported"})
+
+
+def load_labelled(path: str | Path = DEFAULT_PATH) -> list[dict[str, Any]]:
+    """The labelled posts; raises ``FileNotFoundError`` naming the path, ``ValueError`` on a bad label."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no labelled claim set at {path}")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for row in rows:
+        for claim in row["claims"]:
+            if claim["label"] not in LABELS:
+                raise ValueError(f"{path}: {row['id']}: label {claim['label']!r} is not one of {list(LABELS)}")
+    return rows
+
+
+def evaluate(rows: Sequence[dict[str, Any]], split: str | None = None) -> dict[str, Any]:
+    """Agreement, false-positive rate and the confusion table over ``rows`` (one split, or all)."""
+    confusion: Counter[tuple[str, str]] = Counter()
+    disagreements: list[dict[str, Any]] = []
+    for row in rows:
+        if split is not None and row["split"] != split:
+            continue
+        verdicts = {c.start: c for c in claims(row["task"], row["response"])}
+        for labelled in row["claims"]:
+            claim = verdicts.get(labelled["start"])
+            verdict = claim.verdict if claim is not None else "missing"
+            confusion[(labelled["label"], verdict)] += 1
+            if (labelled["label"] in _FALSE_LABELS) != (verdict in FALSE_VERDICTS):
+                disagreements.append({"id": row["id"], "number": labelled["text"], "label": labelled["label"],
+                                      "verdict": verdict, "subject": getattr(claim, "subject", None),
+                                      "statistic": getattr(claim, "statistic", None)})
+    total = sum(confusion.values())
+    labelled_true = sum(n for (label, _), n in confusion.items() if label == "true")
+    false_positives = sum(n for (label, v), n in confusion.items() if label == "true" and v in FALSE_VERDICTS)
+    labelled_false = sum(n for (label, _), n in confusion.items() if label in _FALSE_LABELS)
+    caught = sum(n for (label, v), n in confusion.items() if label in _FALSE_LABELS and v in FALSE_VERDICTS)
+    return {
+        "split": split or "all",
+        "claims": total,
+        "agreement": (total - len(disagreements)) / total if total else None,
+        "false_positive_rate": false_positives / labelled_true if labelled_true else None,
+        "false_claims_caught": caught / labelled_false if labelled_false else None,
+        "labels": dict(Counter(label for (label, _), n in confusion.items() for _ in range(n))),
+        "confusion": {f"{label} -> {verdict}": n for (label, verdict), n in sorted(confusion.items())},
+        "disagreements": disagreements,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="python -m metrics.claim_labels", description=__doc__.split("\n")[0])
+    parser.add_argument("--path", default=str(DEFAULT_PATH), help="the labelled set (JSONL)")
+    parser.add_argument("--split", choices=("dev", "heldout", "all"), default=None, help="default: dev and heldout")
+    parser.add_argument("--show", action="store_true", help="list every disagreement")
+    args = parser.parse_args(argv)
+    rows = load_labelled(args.path)
+    splits = [args.split] if args.split else ["dev", "heldout"]
+    results = {s: evaluate(rows, None if s == "all" else s) for s in splits}
+    printable = {s: {k: v for k, v in r.items() if k != "disagreements" or args.show} for s, r in results.items()}
+    print(json.dumps(printable, indent=2))
+    line = "; ".join(f"{s}: agreement {100 * r['agreement']:.1f}%, false positives "
+                     f"{100 * r['false_positive_rate']:.1f}% of {r['labels'].get('true', 0)} true claims "
+                     f"({r['claims']} claims)" for s, r in results.items() if r["claims"])
+    print(f"claims metric against hand labels: {line}", file=sys.stderr)
+    return results
+
+
+if __name__ == "__main__":
+    main()

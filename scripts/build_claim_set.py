@@ -1,0 +1,156 @@
+"""Build the unlabelled claim set (data/claims/unlabelled.jsonl) from stored evaluation runs.
+
+    python scripts/build_claim_set.py --runs runs/claims --tasks runs/claims/tasks.jsonl --out data/claims
+
+Reads the posts of each policy (``<runs>/<policy>/results.jsonl``, written by ``python -m baselines.evaluate``),
+adds deliberate perturbations (swapped values, a wrong statistic, a wrong athlete), samples two posts per task,
+lists every number of each post (exactly the numbers ``metrics.claims`` reads), and assigns each task to ``dev`` or
+``heldout`` by a hash of its id. It never calls the claims metric: the split and the list of claims are fixed
+before any verdict is looked at. Labels are added by hand afterwards (data/claims/README.md).
+
+``--dev-runs`` adds posts whose verdicts were already read while the metric was developed (the stored leaderboard
+runs on the test split): those all go to ``dev``, whatever their hash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+from pathlib import Path
+
+from metrics.entities import context_entities
+from metrics.numbers import extract_numbers
+from wsl_env.task import Task, load_tasks
+
+POLICIES = ("base", "demo-sft", "sft-copy", "grpo-copy", "template")
+# Directory names of the stored leaderboard runs -> policy names.
+STORED = {"smollm2-135m-instruct": "base", "smollm2-135m-instruct+demo-sft": "demo-sft",
+          "smollm2-135m-instruct+sft-copy": "sft-copy", "smollm2-135m-instruct+grpo-copy": "grpo-copy",
+          "template": "template"}
+MAX_NUMBERS = 10  # posts with more numbers (looping base-model output) are cut to their first ten claims
+
+# A phrase naming one statistic, and what a wrong-statistic perturbation puts in its place.
+STATISTIC_SWAPS = (
+    ("heat total", "best single wave"), ("best single wave", "heat total"), ("single wave", "heat total"),
+    ("best wave", "heat total"), ("top wave", "heat total"), ("average heat total", "best heat total"),
+    ("average heat score", "best heat score"), ("averages", "scored a best heat of"), ("win rate", "average heat"),
+    ("points", "heats"), ("podium", "event win"), ("waves", "podiums"), ("excellent scores", "heats"),
+    ("heats", "events"), ("ranked No.", "on"),
+)  # fmt: skip
+
+
+def split_of(task_id: str) -> str:
+    """``dev`` or ``heldout``, half each, by a hash of the task id (fixed before anything is evaluated)."""
+    return "dev" if int(hashlib.sha256(task_id.encode()).hexdigest(), 16) % 2 == 0 else "heldout"
+
+
+def swap_values(post: str, rng: random.Random) -> str | None:
+    """Two numbers of different value trade places."""
+    numbers = [m for m in extract_numbers(post) if any(c.isdigit() for c in m.text)]
+    pairs = [(a, b) for i, a in enumerate(numbers) for b in numbers[i + 1 :] if a.text != b.text]
+    if not pairs:
+        return None
+    a, b = rng.choice(pairs)
+    a_end, b_end = a.start + len(a.text), b.start + len(b.text)
+    return post[: a.start] + b.text + post[a_end : b.start] + a.text + post[b_end:]
+
+
+def wrong_statistic(post: str, rng: random.Random) -> str | None:
+    """A phrase that names a statistic is replaced by another statistic's name."""
+    options = [(old, new) for old, new in STATISTIC_SWAPS if re.search(rf"\b{re.escape(old)}\b", post)]
+    if not options:
+        return None
+    old, new = rng.choice(options)
+    matches = list(re.finditer(rf"\b{re.escape(old)}\b", post))
+    m = rng.choice(matches)
+    return post[: m.start()] + new + post[m.end() :]
+
+
+def wrong_athlete(post: str, task: Task, rng: random.Random) -> str | None:
+    """One mention of an athlete is replaced by another athlete of the context."""
+    athletes = context_entities(task.context, task.instruction).athletes
+    present = [(a, m) for a in athletes for m in re.finditer(re.escape(a), post)]
+    if len(athletes) < 2 or not present:
+        return None
+    name, m = rng.choice(present)
+    other = rng.choice([a for a in athletes if a != name])
+    return post[: m.start()] + other + post[m.end() :]
+
+
+def claim_list(post: str) -> list[dict[str, object]]:
+    return [{"text": m.text, "start": m.start} for m in extract_numbers(post)[:MAX_NUMBERS]]
+
+
+def read_posts(runs: Path, tasks: dict[str, Task], names: dict[str, str]) -> dict[str, dict[str, str]]:
+    """``{task id: {policy: post}}`` from ``<runs>/<dir>/results.jsonl`` for each ``dir -> policy`` of ``names``."""
+    posts: dict[str, dict[str, str]] = {tid: {} for tid in tasks}
+    for directory, policy in names.items():
+        path = runs / directory / "results.jsonl"
+        if not path.is_file():
+            continue
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            if row["id"] in posts and row["response"].strip():
+                posts[row["id"]][policy] = row["response"]
+    return posts
+
+
+def build(runs: Path, tasks_path: Path, seed: int = 0, dev_only: bool = False,
+          names: dict[str, str] | None = None) -> list[dict[str, object]]:
+    tasks = {t.id: t for t in load_tasks(tasks_path) if t.expected_behavior == "answer"}
+    posts = read_posts(runs, tasks, names or {p: p for p in POLICIES})
+    rng = random.Random(seed)
+    rows: list[dict[str, object]] = []
+    for tid, task in tasks.items():
+        candidates = dict(posts[tid])
+        source = candidates.get("template") or candidates.get("sft-copy")
+        if source:
+            for kind, make in (("swapped_values", lambda p: swap_values(p, rng)),
+                               ("wrong_statistic", lambda p: wrong_statistic(p, rng)),
+                               ("wrong_athlete", lambda p, t=task: wrong_athlete(p, t, rng))):
+                changed = make(source)
+                if changed and changed != source:
+                    candidates[f"perturbed:{kind}"] = changed
+        with_numbers = {k: v for k, v in candidates.items() if extract_numbers(v)}
+        keys = sorted(with_numbers)
+        rng.shuffle(keys)
+        # two posts per task: one perturbed where there is one, one from a policy
+        perturbed = [k for k in keys if k.startswith("perturbed:")]
+        policies = [k for k in keys if not k.startswith("perturbed:")]
+        chosen = perturbed[:1] + policies[: 2 - len(perturbed[:1])]
+        for key in chosen:
+            post = with_numbers[key]
+            rows.append({
+                "id": f"{tid}:{key}", "split": "dev" if dev_only else split_of(tid), "source": key,
+                "task": {"id": tid, "category": task.category, "instruction": task.instruction,
+                         "context": task.context, "expected_behavior": task.expected_behavior},
+                "response": post, "claims": claim_list(post),
+            })  # fmt: skip
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", default="runs/claims")
+    parser.add_argument("--tasks", default="runs/claims/tasks.jsonl")
+    parser.add_argument("--out", default="data/claims")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dev-runs", default=None, help="stored leaderboard runs whose posts all go to dev")
+    parser.add_argument("--dev-tasks", default="data/processed/test.jsonl", help="the tasks of --dev-runs")
+    args = parser.parse_args()
+    rows = build(Path(args.runs), Path(args.tasks), args.seed)
+    if args.dev_runs:
+        rows += build(Path(args.dev_runs), Path(args.dev_tasks), args.seed, dev_only=True, names=STORED)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "unlabelled.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    n = sum(len(r["claims"]) for r in rows)  # type: ignore[arg-type]
+    by_split = {s: sum(len(r["claims"]) for r in rows if r["split"] == s) for s in ("dev", "heldout")}  # type: ignore[arg-type]
+    print(f"{len(rows)} posts, {n} claims ({by_split}) -> {out / 'unlabelled.jsonl'}")
+
+
+if __name__ == "__main__":
+    main()
