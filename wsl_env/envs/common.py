@@ -138,6 +138,7 @@ class TokenEnvConfig:
     claim_bonus: float = 0.05
     claim_penalty: float = 0.25
     dtype: Any = "auto"
+    policy_logprobs: bool = False
 
     def reward_config(self) -> RewardConfig:
         return RewardConfig(weights=self.reward_weights, shaping=self.shaping, gamma=self.gamma,
@@ -159,6 +160,15 @@ class TokenEnvCore:
         self.eos_ids = eos_ids_of(self.model, self.tokenizer)
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else min(self.eos_ids)
         self.engine = RolloutEngine(self.model, num_rows, self.pad_id, self.sizes.length)
+
+    def _policy_logprobs(self, logprobs: torch.Tensor, candidates: np.ndarray) -> np.ndarray:
+        """What a learner needs to act from the same forward pass: the wrapped model's log-probabilities of each
+        action (the k candidates in top-k mode, every token in vocab mode), rows first.
+        """
+        if self.sizes.action_mode == "topk":
+            index = torch.as_tensor(candidates, dtype=torch.long, device=logprobs.device)
+            logprobs = torch.gather(logprobs, -1, index)
+        return logprobs.float().cpu().numpy()
 
     def _token_for(self, action: int, candidates: np.ndarray) -> int:
         """The token an action picks: a candidate index in top-k mode, the token id itself in vocab mode."""

@@ -69,7 +69,12 @@ class WSLAnalyticsEnv(TokenEnvCore, gym.Env[dict[str, np.ndarray], np.int64]):
 
     `reset()` draws a task with `self.np_random` from `tasks`, applies the model's chat template and prefills
     the KV cache. `reset(options={"task": task})` starts from a given task (a `Task` or a schema dict).
-    The reset `info` carries the task as a schema dict in `info["task"]`.
+    The reset `info` carries the task as a schema dict in `info["task"]`. With `policy_logprobs=True`, the reset and
+    every step's `info["logprobs"]` hold the wrapped model's log-probabilities of the next action, computed in the
+    forward pass the env runs anyway: a `float32` array of shape `(k,)` in top-k mode (the candidates' log-probs
+    under the full distribution; renormalise over them for the masked policy) or `(vocab_size,)` in vocab mode. A
+    learner whose policy *is* the wrapped model (`model=(policy, tokenizer)`, e.g. `train.ppo`) samples its actions
+    from it, with no second forward pass.
 
     ## Episode End
 
@@ -94,6 +99,7 @@ class WSLAnalyticsEnv(TokenEnvCore, gym.Env[dict[str, np.ndarray], np.int64]):
     | `token_penalty` | `0.0` | coefficient on the reference log-probability of each token |
     | `claim_bonus` | `0.05` | reward for each distinct true claim, when its sentence completes (0: off) |
     | `claim_penalty` | `0.25` | penalty for each false claim, when its sentence completes (0: off) |
+    | `policy_logprobs` | `False` | put the wrapped model's log-probabilities of the actions in `info["logprobs"]` |
     | `dtype` | `"auto"` | model dtype: bf16 on CPUs with native bf16, else fp32; or `None`/`"float32"`, `"bf16"` |
     | `render_mode` | `None` | `"ansi"` returns the prompt and the text so far |
 
@@ -122,6 +128,7 @@ class WSLAnalyticsEnv(TokenEnvCore, gym.Env[dict[str, np.ndarray], np.int64]):
         claim_bonus: float = 0.05,
         claim_penalty: float = 0.25,
         dtype: Any = "auto",
+        policy_logprobs: bool = False,
         render_mode: str | None = None,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -130,6 +137,7 @@ class WSLAnalyticsEnv(TokenEnvCore, gym.Env[dict[str, np.ndarray], np.int64]):
             tasks=tasks, model=model, adapter=adapter, action_mode=action_mode, k=k, max_new_tokens=max_new_tokens,
             reward_weights=reward_weights, max_prompt_tokens=max_prompt_tokens, shaping=shaping, gamma=gamma,
             token_penalty=token_penalty, claim_bonus=claim_bonus, claim_penalty=claim_penalty, dtype=dtype,
+            policy_logprobs=policy_logprobs,
         )  # fmt: skip
         self._init_kwargs = {**{f.name: getattr(config, f.name) for f in fields(config)}, "render_mode": render_mode}
         self.render_mode = render_mode
@@ -171,7 +179,10 @@ class WSLAnalyticsEnv(TokenEnvCore, gym.Env[dict[str, np.ndarray], np.int64]):
         logits = self.engine.reset_rows([0], [prompt])[0]
         info = self._info()
         info["task"] = task.to_dict()
-        return self._observe(logits), info
+        obs = self._observe(logits)
+        if self.config.policy_logprobs:
+            info["logprobs"] = self._policy_logprobs(self._logprobs[None], self._candidates[None])[0]
+        return obs, info
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         if self.episode is None:
@@ -193,7 +204,10 @@ class WSLAnalyticsEnv(TokenEnvCore, gym.Env[dict[str, np.ndarray], np.int64]):
         info["scores"] = components
         if terminated:
             info["text"] = self.episode.text
-        return self._observe(logits), float(reward), terminated, False, info
+        obs = self._observe(logits)
+        if self.config.policy_logprobs and logits is not None:
+            info["logprobs"] = self._policy_logprobs(self._logprobs[None], self._candidates[None])[0]
+        return obs, float(reward), terminated, False, info
 
     def render(self) -> str | None:
         if self.render_mode != "ansi":

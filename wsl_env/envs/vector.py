@@ -51,6 +51,7 @@ class WSLAnalyticsVectorEnv(TokenEnvCore, gym.vector.VectorEnv):
         claim_bonus: float = 0.05,
         claim_penalty: float = 0.25,
         dtype: Any = "auto",
+        policy_logprobs: bool = False,
         render_mode: str | None = None,
     ) -> None:
         if num_envs < 1:
@@ -61,6 +62,7 @@ class WSLAnalyticsVectorEnv(TokenEnvCore, gym.vector.VectorEnv):
             tasks=tasks, model=model, adapter=adapter, action_mode=action_mode, k=k, max_new_tokens=max_new_tokens,
             reward_weights=reward_weights, max_prompt_tokens=max_prompt_tokens, shaping=shaping, gamma=gamma,
             token_penalty=token_penalty, claim_bonus=claim_bonus, claim_penalty=claim_penalty, dtype=dtype,
+            policy_logprobs=policy_logprobs,
         ))  # fmt: skip
         self.single_observation_space = self.sizes.observation_space()
         self.single_action_space = self.sizes.action_space()
@@ -107,7 +109,7 @@ class WSLAnalyticsVectorEnv(TokenEnvCore, gym.vector.VectorEnv):
         super().reset(seed=seed)
         self._autoreset[:] = False
         self._start(list(range(self.num_envs)))
-        return self._observe(), {}
+        return self._observe(), self._logprob_info({})
 
     def step(
         self, actions: Any
@@ -142,7 +144,14 @@ class WSLAnalyticsVectorEnv(TokenEnvCore, gym.vector.VectorEnv):
         if restart:
             self._start(restart)
         self._autoreset = terminated | truncated
-        return self._observe(), rewards, terminated, truncated, infos
+        return self._observe(), rewards, terminated, truncated, self._logprob_info(infos)
+
+    def _logprob_info(self, infos: dict[str, Any]) -> dict[str, Any]:
+        """Add ``logprobs`` (rows first) when the env was made with ``policy_logprobs=True``."""
+        if self.config.policy_logprobs:
+            infos["logprobs"] = self._policy_logprobs(self._logprobs, self._candidates)
+            infos["_logprobs"] = np.ones(self.num_envs, dtype=bool)
+        return infos
 
     def render(self) -> list[str] | None:
         if self.render_mode != "ansi":
