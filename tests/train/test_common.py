@@ -172,6 +172,7 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("sft-copy", "sft", "SFTRunConfig", "sft-copy"),  # long SFT on copy-only references
         ("grpo", "grpo", "GRPORunConfig", "grpo-smollm2"),
         ("grpo-copy", "grpo", "GRPORunConfig", "grpo-copy"),  # GRPO from sft-copy on the total score
+        ("grpo-claims", "grpo", "GRPORunConfig", "grpo-claims"),  # the same on the claim-aware total
         ("rloo", "rloo", "RLOORunConfig", "rloo-smollm2"),
     ],
 )
