@@ -7,7 +7,7 @@ import csv
 import json
 from pathlib import Path
 
-from wsl_env.envs.sources import SPLITS, split_path
+from wsl_env.data.locations import SPLITS, split_path
 from wsl_env.task import Constraints, Task, load_tasks
 
 XSTEST_CSV = Path(__file__).resolve().parents[1] / "data" / "external" / "xstest" / "xstest_prompts.csv"

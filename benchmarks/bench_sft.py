@@ -30,7 +30,7 @@ VARIANTS = ("stock", "fast")
 
 def _rows(steps: int) -> list[dict[str, Any]]:
     from train.data import sft_rows
-    from wsl_env.envs.sources import data_dir
+    from wsl_env.data.locations import data_dir
     from wsl_env.task import load_tasks
     from wsl_env.tasks import TaskGenerator
 

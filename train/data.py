@@ -26,7 +26,7 @@ from typing import Any
 
 from metrics.refusal import is_refusal
 from metrics.structure import count_bullets, find_hashtags, line_key
-from wsl_env.envs.sources import SPLITS, data_dir
+from wsl_env.data.locations import SPLITS, data_dir
 from wsl_env.posts import REFUSAL_REASONS, PostError, camel_tag, write_post, write_refusal
 from wsl_env.prompt import build_messages
 from wsl_env.task import Constraints, Task, load_tasks

@@ -11,10 +11,10 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
+from wsl_env.data.locations import SPLITS
 from wsl_env.data.validate import dedupe_key
 from wsl_env.task import Task
 
-SPLITS: tuple[str, ...] = ("train", "val", "test")
 DEFAULT_FRACTIONS: tuple[float, float, float] = (0.8, 0.1, 0.1)
 
 
