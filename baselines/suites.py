@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--labelled-dir", default=str(DEFAULT_LABELLED_DIR))
     args = parser.parse_args(argv)
     rates = reference_rates(args.labelled_dir)
-    from wsl_env._io import atomic_write_text
+    from wsl_env.io import atomic_write_text
 
     atomic_write_text(REFERENCE_RATES_JSON, json.dumps(rates, indent=2) + "\n")
     print(json.dumps(rates, indent=2))

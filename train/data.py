@@ -311,6 +311,6 @@ def to_dataset(rows: Sequence[dict[str, Any]]) -> Any:
 
 def write_jsonl(rows: Sequence[dict[str, Any]], path: str | Path) -> None:
     """Write rows as JSONL atomically (for inspecting what a run trained on)."""
-    from wsl_env._io import atomic_write_text
+    from wsl_env.io import atomic_write_text
 
     atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))

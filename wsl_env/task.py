@@ -182,7 +182,7 @@ def load_tasks(path: str | Path) -> list[Task]:
 
 def dump_tasks(tasks: list[Task], path: str | Path) -> None:
     """Write tasks as JSONL atomically (a temporary file, then rename)."""
-    from wsl_env._io import atomic_write_text
+    from wsl_env.io import atomic_write_text
 
     lines = (json.dumps(t.to_dict(), ensure_ascii=False) for t in tasks)
     atomic_write_text(path, "".join(line + "\n" for line in lines))
