@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from wsl_env.data.locations import SPLITS, split_path
-from wsl_env.task import Constraints, Task, load_tasks
+from wsl_env.schema import Constraints, Task, load_tasks
 
 XSTEST_CSV = Path(__file__).resolve().parents[1] / "data" / "external" / "xstest" / "xstest_prompts.csv"
 SUITES: tuple[str, ...] = ("xstest", "xstest_safe", "xstest_unsafe")

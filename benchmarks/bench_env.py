@@ -20,9 +20,9 @@ import numpy as np
 
 from wsl_env.envs.token import WSLAnalyticsEnv
 from wsl_env.envs.vector import WSLAnalyticsVectorEnv
+from wsl_env.generator import TaskGenerator
 from wsl_env.models import EMBEDDED_ALIAS
 from wsl_env.rollout.engine import RolloutEngine
-from wsl_env.tasks import TaskGenerator
 
 
 class TimedForward:

@@ -22,10 +22,10 @@ from typing import Any
 import torch
 
 from wsl_env.envs.common import ROLLOUT_ATTENTION
+from wsl_env.generator import TaskGenerator
 from wsl_env.models import EMBEDDED_ALIAS, load_model
 from wsl_env.prompt import render_prompt
 from wsl_env.rollout.generation import decode
-from wsl_env.tasks import TaskGenerator
 
 
 def prompt_ids(tokenizer: Any, n: int) -> list[list[int]]:

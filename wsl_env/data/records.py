@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wsl_env.io import atomic_write_text
-from wsl_env.task import iter_jsonl
+from wsl_env.schema import iter_jsonl
 
 
 class DataError(Exception):

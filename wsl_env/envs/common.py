@@ -16,7 +16,7 @@ from wsl_env.models import EMBEDDED_ALIAS, load_model
 from wsl_env.prompt import render_prompt
 from wsl_env.rollout.attention import GQA_ATTENTION
 from wsl_env.rollout.engine import RolloutEngine
-from wsl_env.task import Task
+from wsl_env.schema import Task
 
 ACTION_MODES: tuple[str, ...] = ("topk", "vocab")
 # Grouped-query attention that never copies the KV cache per head (see wsl_env.rollout.attention): a one-token decoding

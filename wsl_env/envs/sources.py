@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from wsl_env.data.locations import SPLITS, split_path
-from wsl_env.task import Task, TaskLike, as_task, load_tasks
+from wsl_env.schema import Task, TaskLike, as_task, load_tasks
 
 GENERATED = "generated"
 
@@ -38,7 +38,7 @@ class GeneratedTasks:
 
     def __init__(self, generator_cls: Any = None) -> None:
         if generator_cls is None:
-            from wsl_env.tasks import TaskGenerator
+            from wsl_env.generator import TaskGenerator
 
             generator_cls = TaskGenerator
         self.generator_cls = generator_cls

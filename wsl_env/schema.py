@@ -64,7 +64,7 @@ class Constraints:
 class Task:
     """One writing task.
 
-    ``facts`` is optional structured data behind ``context`` (kept by :class:`wsl_env.tasks.TaskGenerator` so a
+    ``facts`` is optional structured data behind ``context`` (kept by :class:`wsl_env.generator.TaskGenerator` so a
     scripted agent can write a perfect post); it is written to JSON only when present.
     """
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wsl_env.task import Constraints, Task, TaskError, dump_tasks, load_tasks
+from wsl_env.schema import Constraints, Task, TaskError, dump_tasks, load_tasks
 
 BASE = {
     "id": "t1",
