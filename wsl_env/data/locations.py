@@ -1,4 +1,10 @@
-"""Where the data lives: the processed splits (``$WSL_DATA_DIR`` overrides their directory)."""
+"""Where the data lives: the processed splits, the gold tasks and the hand-written evaluation set.
+
+In a checkout (or an editable install) the files are the repository's ``data/`` directory. A wheel carries the
+shipped ones (``data/processed/{train,val,test}.jsonl``, ``data/raw/gold.jsonl``, ``data/eval/``) inside the
+package, as ``wsl_env/datafiles/`` (``pyproject.toml`` maps ``data/`` there), so ``tasks="test"`` works from any
+directory. ``$WSL_DATA_DIR`` overrides the directory of the splits.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,21 @@ SPLITS: tuple[str, ...] = ("train", "val", "test")
 DATA_ENV = "WSL_DATA_DIR"
 
 
+def _data_root() -> Path:
+    # The installed copy exists only in a wheel's install; a source tree never has wsl_env/datafiles.
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "datafiles"
+    return installed if installed.is_dir() else package.parent / "data"
+
+
+DATA_ROOT: Path = _data_root()
+
+
 def data_dir() -> Path:
-    """The processed-splits directory: ``$WSL_DATA_DIR``, else the repository's ``data/processed``."""
+    """The processed-splits directory: ``$WSL_DATA_DIR``, else ``data/processed`` (in the checkout or the wheel)."""
     if os.environ.get(DATA_ENV):
         return Path(os.environ[DATA_ENV]).expanduser()
-    return Path(__file__).resolve().parents[2] / "data" / "processed"
+    return DATA_ROOT / "processed"
 
 
 def split_path(split: str) -> Path:
