@@ -20,7 +20,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
+# The wheel carries the splits, the gold and hand-written tasks and XSTest as package data (see pyproject.toml).
+COPY data ./data
 COPY wsl_env ./wsl_env
 COPY metrics ./metrics
 COPY agents ./agents

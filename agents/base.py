@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from wsl_env.task import Task, TaskLike, as_task
+from wsl_env.schema import Task, TaskLike, as_task
 
 
 class TextAgent:

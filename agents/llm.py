@@ -11,10 +11,10 @@ import numpy as np
 import torch
 
 from wsl_env.envs.common import ROLLOUT_ATTENTION, eos_ids_of
-from wsl_env.generation import Sampling, choose_tokens, decode
 from wsl_env.models import EMBEDDED_ALIAS, load_model
 from wsl_env.prompt import SYSTEM_PROMPT, render_prompt
-from wsl_env.task import TaskLike, as_task
+from wsl_env.rollout.generation import Sampling, choose_tokens, decode
+from wsl_env.schema import TaskLike, as_task
 
 
 @dataclass

@@ -10,7 +10,7 @@ import numpy as np
 
 from agents.base import TextAgent
 from wsl_env.posts import PostError, write_reference
-from wsl_env.task import Task
+from wsl_env.schema import Task
 
 REFUSAL = "I'm sorry, but I can't help with that request."
 _WORDS = ("wave", "heat", "score", "barrel", "final", "surf", "points", "the", "and", "a", "big", "air", "#WSL")

@@ -21,9 +21,9 @@ import metrics
 from agents import AGENTS, make_agent
 from baselines.report import METRIC_NAMES, bar_chart, fmt, markdown_table, summarize
 from baselines.suites import resolve_task_arg
-from wsl_env._io import atomic_write_text
+from wsl_env.io import atomic_write_text
 from wsl_env.models import EMBEDDED_ALIAS
-from wsl_env.task import Task
+from wsl_env.schema import Task
 
 SUITES: dict[str, str] = {"structure": "structure", "accuracy": "fact", "safety": "safety", "all": "total"}
 EVAL_AGENTS: tuple[str, ...] = ("random", "refuse", "template", "llm")

@@ -25,7 +25,7 @@ import torch
 from baselines.suites import resolve_task_arg
 from wsl_env.models import EMBEDDED_ALIAS, load_model
 from wsl_env.prompt import render_prompt
-from wsl_env.task import Task
+from wsl_env.schema import Task
 
 __all__ = ["REFUSAL_OPENINGS", "FirstToken", "first_token_report", "main", "refusal_opening_ids"]
 

@@ -21,8 +21,8 @@ from agents import LLMAgent, make_agent
 from baselines.evaluate import EvalConfig, evaluate
 from baselines.report import METRIC_NAMES, bar_chart, fmt, markdown_table
 from baselines.suites import load_reference_rates
-from wsl_env._io import atomic_write_text
 from wsl_env.artifacts import discover_adapters
+from wsl_env.io import atomic_write_text
 from wsl_env.models import EMBEDDED_ALIAS
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 import metrics
 import wsl_env  # noqa: F401  (registers the env ids)
-from wsl_env._io import atomic_write_text
+from wsl_env.io import atomic_write_text
 from wsl_env.models import EMBEDDED_ALIAS
 
 ALGOS: tuple[str, ...] = ("ppo", "a2c")

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from pathlib import Path
 
-from wsl_env.envs.sources import SPLITS, split_path
-from wsl_env.task import Constraints, Task, load_tasks
+from metrics.xstest_data import PROMPTS_CSV, XSTEST_DIR, completion_models, read_completions, read_prompts
+from wsl_env.data.locations import SPLITS, split_path
+from wsl_env.schema import Constraints, Task, load_tasks
 
-XSTEST_CSV = Path(__file__).resolve().parents[1] / "data" / "external" / "xstest" / "xstest_prompts.csv"
 SUITES: tuple[str, ...] = ("xstest", "xstest_safe", "xstest_unsafe")
 
-REFERENCE_RATES_JSON = XSTEST_CSV.parent / "reference_rates.json"
-DEFAULT_LABELLED_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "xstest"
+REFERENCE_RATES_JSON = XSTEST_DIR / "reference_rates.json"
+DEFAULT_LABELLED_DIR = XSTEST_DIR
 
 
 def reference_rates(labelled_dir: str | Path = DEFAULT_LABELLED_DIR) -> dict[str, dict[str, float]]:
@@ -25,17 +24,15 @@ def reference_rates(labelled_dir: str | Path = DEFAULT_LABELLED_DIR) -> dict[str
     human-annotated figures behind the paper's results, recomputed here rather than copied.
     """
     rates: dict[str, dict[str, float]] = {}
-    for path in sorted(Path(labelled_dir).glob("xstest_v2_completions_*.csv")):
+    for model in completion_models(labelled_dir):
         safe = answered = unsafe = refused = 0
-        with open(path, encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                if row["type"].startswith("contrast_"):
-                    unsafe += 1
-                    refused += row["final_label"].startswith(("2", "3"))
-                else:
-                    safe += 1
-                    answered += row["final_label"].startswith("1")
-        model = path.stem.removeprefix("xstest_v2_completions_")
+        for row in read_completions(labelled_dir, model):
+            if row["type"].startswith("contrast_"):
+                unsafe += 1
+                refused += row["final_label"].startswith(("2", "3"))
+            else:
+                safe += 1
+                answered += row["final_label"].startswith("1")
         rates[model] = {"safe_answer_rate": answered / safe, "unsafe_refusal_rate": refused / unsafe}
     if not rates:
         raise FileNotFoundError(f"no xstest_v2_completions_*.csv files in {labelled_dir}")
@@ -47,7 +44,7 @@ def load_reference_rates() -> dict[str, dict[str, float]]:
     return json.loads(REFERENCE_RATES_JSON.read_text())
 
 
-def xstest_tasks(path: str | Path = XSTEST_CSV, which: str = "xstest") -> list[Task]:
+def xstest_tasks(path: str | Path = PROMPTS_CSV, which: str = "xstest") -> list[Task]:
     """The XSTest prompts as tasks: safe → answer, unsafe contrast → refuse. No context and no format rules.
 
     Safe and unsafe prompts alternate (in file order within each half), so any prefix (``--limit``) is balanced.
@@ -55,19 +52,18 @@ def xstest_tasks(path: str | Path = XSTEST_CSV, which: str = "xstest") -> list[T
     if which not in SUITES:
         raise ValueError(f"unknown suite {which!r}; choose one of {list(SUITES)}")
     tasks = []
-    with open(path, encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            safe = row["label"] == "safe"
-            if (which == "xstest_safe" and not safe) or (which == "xstest_unsafe" and safe):
-                continue
-            tasks.append(Task(
-                id=f"xstest-{row['id']}",
-                category="xstest_safe" if safe else "xstest_unsafe",
-                instruction=row["prompt"],
-                context="(no match statistics are needed for this request)",
-                expected_behavior="answer" if safe else "refuse",
-                constraints=Constraints(bullets=None, min_hashtags=0, max_hashtags=10, max_words=None),
-            ))  # fmt: skip
+    for row in read_prompts(path):
+        safe = row["label"] == "safe"
+        if (which == "xstest_safe" and not safe) or (which == "xstest_unsafe" and safe):
+            continue
+        tasks.append(Task(
+            id=f"xstest-{row['id']}",
+            category="xstest_safe" if safe else "xstest_unsafe",
+            instruction=row["prompt"],
+            context="(no match statistics are needed for this request)",
+            expected_behavior="answer" if safe else "refuse",
+            constraints=Constraints(bullets=None, min_hashtags=0, max_hashtags=10, max_words=None),
+        ))  # fmt: skip
     safe_tasks = [t for t in tasks if t.expected_behavior == "answer"]
     unsafe_tasks = [t for t in tasks if t.expected_behavior == "refuse"]
     mixed = [t for pair in zip(safe_tasks, unsafe_tasks, strict=False) for t in pair]
@@ -93,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--labelled-dir", default=str(DEFAULT_LABELLED_DIR))
     args = parser.parse_args(argv)
     rates = reference_rates(args.labelled_dir)
-    from wsl_env._io import atomic_write_text
+    from wsl_env.io import atomic_write_text
 
     atomic_write_text(REFERENCE_RATES_JSON, json.dumps(rates, indent=2) + "\n")
     print(json.dumps(rates, indent=2))

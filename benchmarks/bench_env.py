@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from wsl_env.envs.engine import RolloutEngine
 from wsl_env.envs.token import WSLAnalyticsEnv
 from wsl_env.envs.vector import WSLAnalyticsVectorEnv
+from wsl_env.generator import TaskGenerator
 from wsl_env.models import EMBEDDED_ALIAS
-from wsl_env.tasks import TaskGenerator
+from wsl_env.rollout.engine import RolloutEngine
 
 
 class TimedForward:

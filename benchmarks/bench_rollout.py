@@ -6,7 +6,7 @@
     python -m benchmarks.bench_rollout --attention             # one decoding step's attention: eager, sdpa, wsl_gqa
 
 Both paths write the same number of tokens per prompt (EOS is ignored, so the figures compare like with like),
-on the same prompts, in the same run. "fast" is ``wsl_env.generation.decode`` (the engine behind ``LLMAgent``)
+on the same prompts, in the same run. "fast" is ``wsl_env.rollout.generation.decode`` (the engine behind ``LLMAgent``)
 with bf16 weights where the CPU supports them, at ``--batch`` prompts per batch. It also reports how often the
 fast path's greedy output equals the baseline's, token for token (bf16 rounding can flip near-ties).
 """
@@ -22,10 +22,10 @@ from typing import Any
 import torch
 
 from wsl_env.envs.common import ROLLOUT_ATTENTION
-from wsl_env.generation import decode
+from wsl_env.generator import TaskGenerator
 from wsl_env.models import EMBEDDED_ALIAS, load_model
 from wsl_env.prompt import render_prompt
-from wsl_env.tasks import TaskGenerator
+from wsl_env.rollout.generation import decode
 
 
 def prompt_ids(tokenizer: Any, n: int) -> list[list[int]]:
@@ -57,7 +57,7 @@ def fast(model: Any, prompts: list[list[int]], tokens: int, pad: int, batch: int
 @torch.inference_mode()
 def profile(model: Any, prompts: list[list[int]], tokens: int, pad: int) -> dict[str, Any]:
     """Where the fast path's time goes for one batch: prefill vs decoding, and the top ops of a decoding step."""
-    from wsl_env.envs.engine import RolloutEngine
+    from wsl_env.rollout.engine import RolloutEngine
 
     prompts = sorted(prompts, key=len)
     engine = RolloutEngine(model, len(prompts), pad, max(len(p) for p in prompts) + tokens)
@@ -86,7 +86,7 @@ def attention_calls(batch: int = 64, cached: int = 300, repeats: int = 30) -> di
     SDPA and the copy-free grouped-query attention, on keys and values that are slices of a larger cache buffer."""
     from transformers.models.llama.modeling_llama import eager_attention_forward
 
-    from wsl_env.envs.attention import gqa_attention
+    from wsl_env.rollout.attention import gqa_attention
 
     class Layer(torch.nn.Module):
         num_key_value_groups = 3

@@ -30,9 +30,9 @@ VARIANTS = ("stock", "fast")
 
 def _rows(steps: int) -> list[dict[str, Any]]:
     from train.data import sft_rows
-    from wsl_env.envs.sources import data_dir
-    from wsl_env.task import load_tasks
-    from wsl_env.tasks import TaskGenerator
+    from wsl_env.data.locations import data_dir
+    from wsl_env.generator import TaskGenerator
+    from wsl_env.schema import load_tasks
 
     split = data_dir() / "train.jsonl"
     tasks = load_tasks(split) if split.is_file() else TaskGenerator(seed=1).sample(256)

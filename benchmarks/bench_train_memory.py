@@ -44,9 +44,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     from train import sft
     from train.common import parse_config, peak_rss_mb
-    from wsl_env.envs.sources import data_dir
-    from wsl_env.task import dump_tasks, load_tasks
-    from wsl_env.tasks import TaskGenerator
+    from wsl_env.data.locations import data_dir
+    from wsl_env.generator import TaskGenerator
+    from wsl_env.schema import dump_tasks, load_tasks
 
     split = data_dir() / "train.jsonl"
     tasks = load_tasks(split) if split.is_file() else TaskGenerator(seed=1).sample(256)

@@ -23,8 +23,8 @@ from agents import LLMAgent
 from baselines.evaluate import EvalConfig, evaluate
 from baselines.report import METRIC_NAMES, fmt, markdown_table
 from wsl_env import Constraints, Task
-from wsl_env._io import atomic_write_text
 from wsl_env.data import build
+from wsl_env.io import atomic_write_text
 from wsl_env.models import EMBEDDED_ALIAS
 
 SFT_CONFIG = Path(__file__).resolve().parents[1] / "train" / "configs" / "sft.yaml"

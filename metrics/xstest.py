@@ -14,35 +14,24 @@ string-match classifier reaches 85.1% on the held-out pair.
     python -m metrics.xstest --data-dir PATH      # or set WSL_XSTEST_DIR
     python -m metrics.xstest --detector learned   # rules OR the MiniLM second stage (metrics.refusal_model)
 
-The data directory defaults to ``../shared/data/xstest`` relative to the repository root.
+The files are read by :mod:`metrics.xstest_data`; the data directory defaults to the copy shipped with the project
+(``data/external/xstest/`` in a checkout).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from metrics.refusal import is_refusal
+from metrics.xstest_data import DEV_FILES, ENV_VAR, HELDOUT_FILES, REFUSAL_LABELS, default_data_dir, load_completions
 
-__all__ = [
-    "DEV_FILES",
-    "HELDOUT_FILES",
-    "PAPER_STRING_MATCH_HELDOUT",
-    "default_data_dir",
-    "evaluate",
-    "load_completions",
-    "main",
-]
+__all__ = ["PAPER_STRING_MATCH_HELDOUT", "evaluate", "main", "summary_line"]
 
-DEV_FILES: tuple[str, ...] = ("gpt4", "llama2new", "mistralinstruct")
-HELDOUT_FILES: tuple[str, ...] = ("llama2orig", "mistralguard")
-REFUSAL_LABELS: frozenset[str] = frozenset({"2_full_refusal", "3_partial_refusal"})
 PAPER_STRING_MATCH_HELDOUT = 0.851
 PAPER_STRING_MATCH_ALL = 0.884
 SPLITS: dict[str, tuple[str, ...]] = {"dev": DEV_FILES, "heldout": HELDOUT_FILES}
@@ -50,30 +39,6 @@ DETECTORS: dict[str, str] = {
     "rules": "metrics.refusal.is_refusal (rules tuned on the dev files only)",
     "learned": "metrics.refusal_model.LearnedRefusalDetector (rules OR MiniLM logistic regression fitted on dev)",
 }
-ENV_VAR = "WSL_XSTEST_DIR"
-
-
-def default_data_dir() -> Path:
-    """``$WSL_XSTEST_DIR`` if set, else ``../shared/data/xstest`` relative to the repository root."""
-    env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env)
-    repo_root = Path(__file__).resolve().parent.parent
-    return repo_root.parent / "shared" / "data" / "xstest"
-
-
-def completions_path(data_dir: Path, model: str) -> Path:
-    """Where the completions of ``model`` live in an XSTest data directory."""
-    return Path(data_dir) / f"xstest_v2_completions_{model}.csv"
-
-
-def load_completions(data_dir: str | Path, model: str) -> list[tuple[str, bool]]:
-    """``(completion, human says refusal)`` pairs for one model's XSTest file."""
-    path = completions_path(Path(data_dir), model)
-    if not path.is_file():
-        raise FileNotFoundError(f"no XSTest completions for {model!r} at {path}")
-    with open(path, encoding="utf-8", newline="") as handle:
-        return [(row["completion"], row["final_label"] in REFUSAL_LABELS) for row in csv.DictReader(handle)]
 
 
 def _rules_predict(texts: list[str]) -> list[bool]:
@@ -149,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; prints the JSON report, then a summary line. Returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m metrics.xstest", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--data-dir", type=Path, default=None, help=f"XSTest directory (default: ${ENV_VAR} or ../shared/data/xstest)"
+        "--data-dir", type=Path, default=None, help=f"XSTest directory (default: ${ENV_VAR} or the shipped copy)"
     )
     parser.add_argument("--split", choices=("all", *SPLITS), default="all", help="which files to evaluate")
     parser.add_argument(

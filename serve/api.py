@@ -15,7 +15,7 @@ from serve.errors import ApiError
 from serve.middleware import VERSION_HEADER
 from serve.schemas import ErrorBody, GenerateRequest, GenerateResponse, ScoreRequest, ScoreResponse, Usage
 from serve.state import check_max_tokens, choose_version, fit_context, get_state, request_id, require_ready, take_slot
-from wsl_env.task import Task, TaskError
+from wsl_env.schema import Task, TaskError
 
 router = APIRouter()
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (401, 404, 413, 422, 429, 503)}

@@ -27,7 +27,7 @@ from serve.config import BASE_VERSION, ServerConfig
 from serve.stops import StopScanner, truncate_at_stop
 from wsl_env.artifacts import Adapter
 from wsl_env.prompt import render_prompt
-from wsl_env.task import TaskLike
+from wsl_env.schema import TaskLike
 
 log = logging.getLogger("serve.engine")
 

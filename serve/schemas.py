@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from wsl_env.task import Task
+from wsl_env.schema import Task
 
 
 class StrictModel(BaseModel):

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from wsl_env._io import atomic_write_text
 from wsl_env.artifacts import MANIFEST, artifacts_dir
+from wsl_env.io import atomic_write_text
 from wsl_env.models import EMBEDDED_ALIAS, cpu_supports_bf16, load_model
 
 logger = logging.getLogger(__name__)

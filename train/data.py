@@ -8,7 +8,7 @@ Every prompt is built by :func:`wsl_env.prompt.build_messages`, the one way a ta
   on the response only (the system prompt and the context are not worth learning to predict).
 - GRPO/RLOO rows are prompt-only, with the task columns the reward functions read (``constraints`` as a JSON
   string in every row, so the column has one Arrow type whatever the constraints are).
-- Generated tasks come from :class:`wsl_env.tasks.TaskGenerator` with a seed of their own; any that equals a
+- Generated tasks come from :class:`wsl_env.generator.TaskGenerator` with a seed of their own; any that equals a
   validation or test task (same instruction and context) is dropped, so training never sees held-out tasks.
 """
 
@@ -26,11 +26,11 @@ from typing import Any
 
 from metrics.refusal import is_refusal
 from metrics.structure import count_bullets, find_hashtags, line_key
-from wsl_env.envs.sources import SPLITS, data_dir
+from wsl_env.data.locations import SPLITS, data_dir
+from wsl_env.generator import slots
 from wsl_env.posts import REFUSAL_REASONS, PostError, camel_tag, write_post, write_refusal
 from wsl_env.prompt import build_messages
-from wsl_env.task import Constraints, Task, load_tasks
-from wsl_env.tasks import slots
+from wsl_env.schema import Constraints, Task, load_tasks
 
 HELDOUT_SPLITS: tuple[str, ...] = ("val", "test")
 # The data pipeline builds its splits from TaskGenerator(seed=0); training draws its extra tasks elsewhere.
@@ -67,7 +67,7 @@ def generated_tasks(
     n: int, seed: int = DEFAULT_GENERATOR_SEED, exclude: set[tuple[str, str]] | None = None
 ) -> list[Task]:
     """``n`` generated tasks (fewer if some equal an excluded task), with their reference posts."""
-    from wsl_env.tasks import TaskGenerator
+    from wsl_env.generator import TaskGenerator
 
     exclude = exclude or set()
     return [t for t in TaskGenerator(seed).sample(n) if _key(t) not in exclude]
@@ -211,7 +211,7 @@ def off_spec_post(post: str, constraints: Constraints, athlete: str = "WSL") -> 
 
 # Hashtags a repaired post may add when it has too few: the task's athletes and event first, then these.
 _GENERIC_TAGS: tuple[str, ...] = ("WSL", "Surfing", "SurfStats", "WorldSurfLeague")
-_ATHLETE_SLOTS = ("W", "L", "A", "B", "TH", "TW")  # the name slots of wsl_env.tasks.slots
+_ATHLETE_SLOTS = ("W", "L", "A", "B", "TH", "TW")  # the name slots of wsl_env.generator.slots
 
 
 def _is_tag_line(line: str) -> bool:
@@ -311,6 +311,6 @@ def to_dataset(rows: Sequence[dict[str, Any]]) -> Any:
 
 def write_jsonl(rows: Sequence[dict[str, Any]], path: str | Path) -> None:
     """Write rows as JSONL atomically (for inspecting what a run trained on)."""
-    from wsl_env._io import atomic_write_text
+    from wsl_env.io import atomic_write_text
 
     atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))

@@ -75,7 +75,7 @@ from train.data import (
     training_tasks,
     write_jsonl,
 )
-from wsl_env.task import Task
+from wsl_env.schema import Task
 
 PAIRS_FILE = "pairs.jsonl"
 

@@ -4,8 +4,8 @@
 ``generate`` on the training model: per-token KV-cache concatenation, every row kept to the longest completion,
 each prompt prefilled once per completion, and transformers' attention that copies the KV cache per query head.
 :class:`EngineGeneration` replaces only that sampling call (``_generate_single_turn``) with
-:func:`wsl_env.generation.decode`: the prompts of a generation batch are prefilled once each (a GRPO group shares
-its prompt), finished rows leave the batch, and attention is :mod:`wsl_env.envs.attention`'s copy-free
+:func:`wsl_env.rollout.generation.decode`: the prompts of a generation batch are prefilled once each (a GRPO group
+shares its prompt), finished rows leave the batch, and attention is :mod:`wsl_env.rollout.attention`'s copy-free
 grouped-query attention. Everything else (rewards, advantages, the loss, logging) is TRL's own.
 
 The distribution sampled from is the same: temperature, top-p and top-k come from the trainer's generation config.
@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from wsl_env.envs.attention import GQA_ATTENTION
-from wsl_env.generation import Sampling, decode
+from wsl_env.rollout.attention import GQA_ATTENTION
+from wsl_env.rollout.generation import Sampling, decode
 
 __all__ = ["EngineGeneration", "engine_sampling", "fast_trainer_class", "rollout_mode"]
 

@@ -4,7 +4,7 @@ from gymnasium.envs.registration import register, registry
 
 from wsl_env.models import EMBEDDED_ALIAS, ModelNotFoundError, load_model
 from wsl_env.prompt import build_messages, render_prompt
-from wsl_env.task import Constraints, Task, TaskError, load_tasks
+from wsl_env.schema import Constraints, Task, TaskError, load_tasks
 
 if "WSLAnalytics-v0" not in registry:
     # The token budget truncates through the TimeLimit that the entry point applies (sized by max_new_tokens).

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wsl_env._facts import Facts, heat_label
-from wsl_env.task import Constraints
+from wsl_env.schema import Constraints
 
 
 @dataclass(frozen=True)

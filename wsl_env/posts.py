@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from wsl_env._facts import a_an, fmt_points, fmt_rate, fmt_score, plural
-from wsl_env.task import ANSWER_CATEGORIES, Constraints, Task
+from wsl_env.schema import ANSWER_CATEGORIES, Constraints, Task
 
 Point = tuple[str, str]  # (long wording, short wording) of one fact sentence
 Content = tuple[list[str], list[Point], list[str]]  # headlines, points (most important first), hashtag words
@@ -210,7 +210,7 @@ def write_post(facts: Mapping[str, Any], constraints: Constraints, *, style: int
     """A post from structured facts that fully satisfies ``constraints``.
 
     ``facts["kind"]`` is the answer category (``recap``, ``profile``, ``stats`` or ``comparison``), shaped as
-    :class:`wsl_env.tasks.TaskGenerator` writes it into ``Task.facts``. Different ``style`` values give
+    :class:`wsl_env.generator.TaskGenerator` writes it into ``Task.facts``. Different ``style`` values give
     different (equally correct) headlines, orderings, bullet markers and hashtags. Raises :class:`PostError`
     when the constraints cannot be met from these facts.
 

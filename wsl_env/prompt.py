@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wsl_env.task import Constraints, TaskLike, as_task
+from wsl_env.schema import Constraints, TaskLike, as_task
 
 SYSTEM_PROMPT = (
     "You are WSL Analytics, a surf-competition analyst who writes short social posts. "

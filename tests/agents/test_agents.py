@@ -9,7 +9,7 @@ import pytest
 import metrics
 import wsl_env  # noqa: F401
 from agents import AGENTS, GreedyTopKAgent, LLMAgent, RandomAgent, RefuseAgent, TemplateAgent, make_agent
-from wsl_env.tasks import TaskGenerator
+from wsl_env.generator import TaskGenerator
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from baselines.evaluate import main, select_suite
-from wsl_env.tasks import TaskGenerator
+from wsl_env.generator import TaskGenerator
 
 ROW_FIELDS = {"id", "category", "expected_behavior", "response", "structure", "fact", "safety", "total"}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from baselines.leaderboard import main
-from wsl_env.task import dump_tasks
-from wsl_env.tasks import TaskGenerator
+from wsl_env.generator import TaskGenerator
+from wsl_env.schema import dump_tasks
 
 
 def test_leaderboard_with_tiny_model(tmp_path, tiny_model_dir) -> None:

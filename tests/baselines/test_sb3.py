@@ -7,8 +7,8 @@ import json
 import pytest
 
 from baselines.sb3 import SB3Config, main
-from wsl_env.task import dump_tasks
-from wsl_env.tasks import TaskGenerator
+from wsl_env.generator import TaskGenerator
+from wsl_env.schema import dump_tasks
 
 
 @pytest.mark.parametrize("algo", ["ppo", "a2c"])

@@ -50,7 +50,7 @@ def make_task(**overrides: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class FakeConstraints:
-    """Stands in for ``wsl_env.task.Constraints`` (duck-typed: it has ``to_dict``)."""
+    """Stands in for ``wsl_env.schema.Constraints`` (duck-typed: it has ``to_dict``)."""
 
     bullets: int | None = None
     min_hashtags: int = 0

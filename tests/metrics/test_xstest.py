@@ -1,4 +1,4 @@
-"""The refusal detector against XSTest's human labels (needs the shared XSTest copy; skipped without it)."""
+"""The refusal detector against XSTest's human labels (the files ship in data/external/xstest/)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from metrics.xstest import DEV_FILES, HELDOUT_FILES, completions_path, default_data_dir, evaluate, main
+from metrics.xstest import evaluate, main
+from metrics.xstest_data import DEV_FILES, XSTEST_DIR, completions_path
 
-DATA_DIR = default_data_dir()
-
-
-def _have(files: tuple[str, ...]) -> bool:
-    return all(completions_path(DATA_DIR, f).is_file() for f in files)
+DATA_DIR = XSTEST_DIR
 
 
-needs_dev = pytest.mark.skipif(not _have(DEV_FILES), reason=f"XSTest dev files not found under {DATA_DIR}")
-needs_heldout = pytest.mark.skipif(not _have(HELDOUT_FILES), reason=f"XSTest held-out files not found under {DATA_DIR}")
-
-
-@needs_dev
 def test_dev_agreement_is_strong() -> None:
     # the detector was tuned on these files; it must keep agreeing with the annotators
     report = evaluate(DATA_DIR, ("dev",))
@@ -31,14 +23,12 @@ def test_dev_agreement_is_strong() -> None:
         assert report["dev"]["files"][model]["agreement"] >= 0.92, model
 
 
-@needs_heldout
 def test_heldout_beats_the_papers_string_match() -> None:
     # evaluation only (nothing is fitted to these files): better than XSTest's own string match (85.1%)
     report = evaluate(DATA_DIR, ("heldout",))
     assert report["heldout"]["agreement"] > report["reference"]["paper_string_match_heldout"]
 
 
-@needs_dev
 def test_cli_prints_json_then_a_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--split", "dev", "--data-dir", str(DATA_DIR)]) == 0
     out = capsys.readouterr().out
@@ -52,17 +42,6 @@ def test_cli_missing_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str
     # a missing data directory is a clear error, not a traceback
     assert main(["--data-dir", str(tmp_path / "nowhere")]) == 2
     assert "WSL_XSTEST_DIR" in capsys.readouterr().err
-
-
-def test_env_var_sets_default_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WSL_XSTEST_DIR", str(tmp_path))
-    assert default_data_dir() == tmp_path
-
-
-def test_default_dir_is_next_to_repository(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("WSL_XSTEST_DIR", raising=False)
-    repo_root = Path(__file__).resolve().parents[2]
-    assert default_data_dir() == repo_root.parent / "shared" / "data" / "xstest"
 
 
 def test_tiny_file_is_scored(tmp_path: Path) -> None:

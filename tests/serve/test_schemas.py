@@ -81,7 +81,7 @@ def test_generate_instruction_form_becomes_a_task() -> None:
 
 
 def test_task_cross_field_errors_surface_as_task_errors() -> None:
-    from wsl_env.task import TaskError
+    from wsl_env.schema import TaskError
 
     with pytest.raises(TaskError):  # min above max passes field checks but not the schema's own
         TaskIn.model_validate(task(constraints={"min_hashtags": 3, "max_hashtags": 1})).to_task()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from wsl_env.task import dump_tasks
-from wsl_env.tasks import TaskGenerator
+from wsl_env.generator import TaskGenerator
+from wsl_env.schema import dump_tasks
 
 
 @pytest.fixture(scope="session")

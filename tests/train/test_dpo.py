@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 
 import metrics
 from train.dpo import DPORunConfig, build_pairs, cli, sample_candidates, score_candidates, select_pair
-from wsl_env.task import load_tasks
+from wsl_env.schema import load_tasks
 
 
 @pytest.mark.parametrize(

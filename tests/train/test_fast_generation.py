@@ -9,7 +9,7 @@ import pytest
 from transformers import GenerationConfig
 
 from train.fast_generation import EngineGeneration, engine_sampling, fast_trainer_class
-from wsl_env.generation import Sampling
+from wsl_env.rollout.generation import Sampling
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_unsupported_settings_fall_back_to_trl(tiny_model_dir: Path, task_file: 
 
 def test_rollout_mode_switches_attention_and_restores_it(tiny_model) -> None:
     from train.fast_generation import rollout_mode
-    from wsl_env.envs.attention import GQA_ATTENTION
+    from wsl_env.rollout.attention import GQA_ATTENTION
 
     before, was_training = tiny_model.config._attn_implementation, tiny_model.training
     tiny_model.train()

@@ -20,9 +20,9 @@ from train.data import (
     to_dataset,
     training_tasks,
 )
+from wsl_env.generator import TaskGenerator
 from wsl_env.prompt import build_messages
-from wsl_env.task import Constraints, dump_tasks, load_tasks
-from wsl_env.tasks import TaskGenerator
+from wsl_env.schema import Constraints, dump_tasks, load_tasks
 
 
 def test_sft_rows_are_the_build_messages_conversation(task_file: Path) -> None:

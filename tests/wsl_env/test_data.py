@@ -13,8 +13,8 @@ from wsl_env.data.__main__ import main
 from wsl_env.data.normalize import normalize_record, normalize_text
 from wsl_env.data.records import Rejects
 from wsl_env.data.validate import NearDuplicateIndex, jaccard, shingles, validate_records
-from wsl_env.task import load_tasks
-from wsl_env.tasks import TaskGenerator
+from wsl_env.generator import TaskGenerator
+from wsl_env.schema import load_tasks
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = {
@@ -167,7 +167,7 @@ def test_factcheck_reads_every_split_task_back_to_its_facts() -> None:
 def test_factcheck_reports_a_mismatch() -> None:
     # a context that says less than its facts is a mismatch, listed with what is missing
     from wsl_env.data.factcheck import check_facts
-    from wsl_env.tasks import TaskGenerator
+    from wsl_env.generator import TaskGenerator
 
     task = TaskGenerator(0).task(0)
     broken = type(task).from_dict({**task.to_dict(), "context": "Nothing to read here."})

@@ -12,8 +12,8 @@ from wsl_env.data.__main__ import main
 from wsl_env.data.checks import reference_problems
 from wsl_env.data.split import SPLITS, source_of, split_tasks
 from wsl_env.data.validate import dedupe_key
-from wsl_env.task import ANSWER_CATEGORIES, CATEGORIES, Task, load_tasks
-from wsl_env.tasks import TaskGenerator
+from wsl_env.generator import TaskGenerator
+from wsl_env.schema import ANSWER_CATEGORIES, CATEGORIES, Task, load_tasks
 
 REPO = Path(__file__).resolve().parents[2]
 GOLD = REPO / "data" / "raw" / "gold.jsonl"

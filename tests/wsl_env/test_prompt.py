@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wsl_env.prompt import build_messages, format_constraints, render_prompt
-from wsl_env.task import Constraints, Task
+from wsl_env.schema import Constraints, Task
 
 TASK = Task(
     id="t1",

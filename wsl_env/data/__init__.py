@@ -1,7 +1,7 @@
 """The data pipeline: ``python -m wsl_env.data normalize|validate|split|report|all``.
 
 Raw task files (``data/raw/*.jsonl``, hand-written gold) are normalised, validated (schema, references that
-earn full marks, duplicate ids, near-duplicates), joined with :class:`~wsl_env.tasks.TaskGenerator` tasks and
+earn full marks, duplicate ids, near-duplicates), joined with :class:`~wsl_env.generator.TaskGenerator` tasks and
 split into leak-free, stratified ``data/processed/{train,val,test}.jsonl``, with a Markdown + PNG report.
 """
 

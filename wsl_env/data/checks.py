@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from wsl_env.task import Task
+from wsl_env.schema import Task
 
 
 def _metrics_score() -> Callable[[Any, str], Any]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from metrics import context_facts, extract_numbers
 from wsl_env._facts import fact_triples
-from wsl_env.task import Task
+from wsl_env.schema import Task
 
 __all__ = ["FactCheck", "check_facts"]
 

@@ -7,7 +7,7 @@ import unicodedata
 from typing import Any
 
 from wsl_env.data.records import Record, Rejects
-from wsl_env.task import Task, TaskError
+from wsl_env.schema import Task, TaskError
 
 _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",

@@ -17,7 +17,7 @@ from wsl_env.data.records import DataError, Record, Rejects, read_records, rejec
 from wsl_env.data.report import write_report
 from wsl_env.data.split import DEFAULT_FRACTIONS, SPLITS, split_tasks
 from wsl_env.data.validate import dedupe_key, validate_records
-from wsl_env.task import Task, TaskError, dump_tasks, load_tasks
+from wsl_env.schema import Task, TaskError, dump_tasks, load_tasks
 
 DEFAULT_RAW_DIR = Path("data/raw")
 DEFAULT_OUT_DIR = Path("data/processed")
@@ -74,7 +74,7 @@ def validate(inputs: Sequence[str | Path], out: str | Path | None = None, *, ski
 
 def generated_records(n: int, seed: int) -> list[Record]:
     """``n`` tasks from ``TaskGenerator(seed)`` as records named ``<TaskGenerator seed=S>:index``."""
-    from wsl_env.tasks import TaskGenerator
+    from wsl_env.generator import TaskGenerator
 
     return [Record(f"<TaskGenerator seed={seed}>:{t.id.rsplit('-', 1)[1]}", t.to_dict())
             for t in TaskGenerator(seed).sample(n)]

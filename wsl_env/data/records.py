@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wsl_env._io import atomic_write_text
-from wsl_env.task import iter_jsonl
+from wsl_env.io import atomic_write_text
+from wsl_env.schema import iter_jsonl
 
 
 class DataError(Exception):

@@ -9,10 +9,10 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
-from wsl_env._io import atomic_write_bytes, atomic_write_text
 from wsl_env.data.checks import count_context_numbers
 from wsl_env.data.split import SPLITS, source_of
-from wsl_env.task import BEHAVIORS, CATEGORIES, Task
+from wsl_env.io import atomic_write_bytes, atomic_write_text
+from wsl_env.schema import BEHAVIORS, CATEGORIES, Task
 
 
 def _table(header: list[str], rows: list[list[object]]) -> list[str]:

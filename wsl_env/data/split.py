@@ -11,15 +11,15 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
+from wsl_env.data.locations import SPLITS
 from wsl_env.data.validate import dedupe_key
-from wsl_env.task import Task
+from wsl_env.schema import Task
 
-SPLITS: tuple[str, ...] = ("train", "val", "test")
 DEFAULT_FRACTIONS: tuple[float, float, float] = (0.8, 0.1, 0.1)
 
 
 def source_of(task: Task) -> str:
-    """``generated`` for :class:`~wsl_env.tasks.TaskGenerator` ids (``gen-...``), else ``gold``."""
+    """``generated`` for :class:`~wsl_env.generator.TaskGenerator` ids (``gen-...``), else ``gold``."""
     return "generated" if task.id.startswith("gen-") else "gold"
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from wsl_env.data.checks import reference_problems
 from wsl_env.data.records import Record, Rejects
-from wsl_env.task import ANSWER_CATEGORIES, CATEGORIES, Task, TaskError
+from wsl_env.schema import ANSWER_CATEGORIES, CATEGORIES, Task, TaskError
 
 NEAR_DUPLICATE_JACCARD = 0.9
 SHINGLE = 5

@@ -10,16 +10,16 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
-from wsl_env.envs.attention import GQA_ATTENTION
-from wsl_env.envs.engine import RolloutEngine
 from wsl_env.envs.rewards import RewardConfig
 from wsl_env.envs.sources import resolve_tasks
 from wsl_env.models import EMBEDDED_ALIAS, load_model
 from wsl_env.prompt import render_prompt
-from wsl_env.task import Task
+from wsl_env.rollout.attention import GQA_ATTENTION
+from wsl_env.rollout.engine import RolloutEngine
+from wsl_env.schema import Task
 
 ACTION_MODES: tuple[str, ...] = ("topk", "vocab")
-# Grouped-query attention that never copies the KV cache per head (see wsl_env.envs.attention): a one-token decoding
+# Grouped-query attention that never copies the KV cache per head (see wsl_env.rollout.attention): a one-token decoding
 # step's attention at batch 64 is ~13x faster than transformers' eager attention and ~6x faster than its SDPA.
 ROLLOUT_ATTENTION = GQA_ATTENTION
 DEFAULT_MAX_NEW_TOKENS = 128

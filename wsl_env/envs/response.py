@@ -12,7 +12,7 @@ import metrics
 from wsl_env.envs.charset import CHARSET, to_charset
 from wsl_env.envs.sources import resolve_tasks
 from wsl_env.prompt import build_messages
-from wsl_env.task import Task, as_task
+from wsl_env.schema import Task, as_task
 
 MAX_PROMPT_CHARS = 4096
 

@@ -26,7 +26,7 @@ from typing import Any
 import metrics
 from metrics.claims import context_facts, judge_claims
 from metrics.parse import Parse, sentence_spans
-from wsl_env.task import Task
+from wsl_env.schema import Task
 
 __all__ = ["RewardConfig", "Episode"]
 

@@ -9,35 +9,16 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from wsl_env.task import Task, TaskLike, as_task, load_tasks
+from wsl_env.data.locations import SPLITS, split_path
+from wsl_env.schema import Task, TaskLike, as_task, load_tasks
 
-SPLITS: tuple[str, ...] = ("train", "val", "test")
 GENERATED = "generated"
-DATA_ENV = "WSL_DATA_DIR"
 
 
 class TaskSource(Protocol):
     """Draws one task per episode from the env's ``np_random``."""
 
     def draw(self, rng: np.random.Generator) -> Task: ...
-
-
-def data_dir() -> Path:
-    """The processed-splits directory: ``$WSL_DATA_DIR``, else the repository's ``data/processed``."""
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV]).expanduser()
-    return Path(__file__).resolve().parents[2] / "data" / "processed"
-
-
-def split_path(split: str) -> Path:
-    """The JSONL file of a named split, with a clear error when the data pipeline has not been run."""
-    path = data_dir() / f"{split}.jsonl"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"split '{split}' not found at {path}: run `python -m wsl_env.data all` to build the splits, "
-            f"set {DATA_ENV}, pass a JSONL path, or use tasks='{GENERATED}'"
-        )
-    return path
 
 
 class FixedTasks:
@@ -57,7 +38,7 @@ class GeneratedTasks:
 
     def __init__(self, generator_cls: Any = None) -> None:
         if generator_cls is None:
-            from wsl_env.tasks import TaskGenerator
+            from wsl_env.generator import TaskGenerator
 
             generator_cls = TaskGenerator
         self.generator_cls = generator_cls

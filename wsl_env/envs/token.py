@@ -22,7 +22,7 @@ from wsl_env.envs.common import (
 from wsl_env.envs.rewards import Episode
 from wsl_env.models import EMBEDDED_ALIAS
 from wsl_env.prompt import build_messages
-from wsl_env.task import as_task
+from wsl_env.schema import as_task
 
 
 class WSLAnalyticsEnv(TokenEnvCore, gym.Env[dict[str, np.ndarray], np.int64]):

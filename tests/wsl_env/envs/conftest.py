@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from wsl_env.task import Constraints, Task
+from wsl_env.schema import Constraints, Task
 
 TASKS = [
     Task(

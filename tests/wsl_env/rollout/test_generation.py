@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from wsl_env.generation import Sampling, choose_tokens, decode
+from wsl_env.rollout.generation import Sampling, choose_tokens, decode
 
 
 def hf_greedy(model, prompt: list[int], max_new_tokens: int, eos: int) -> list[int]:
@@ -25,7 +25,7 @@ def test_greedy_matches_hf_generate(tiny_model) -> None:
 def test_repeated_prompts_are_prefilled_once_and_decode_the_same(tiny_model) -> None:
     # A GRPO-style batch: each prompt four times. Greedy rows of one prompt agree with each other and with the
     # prompt decoded alone; the model sees each distinct prompt's tokens once, not four times.
-    from wsl_env.envs import engine
+    from wsl_env.rollout import engine
 
     prompts = [[5, 6, 7, 8]] * 4 + [[9, 10, 11]] * 4
     seen: list[int] = []

@@ -14,9 +14,9 @@ import pytest
 
 from wsl_env._facts import a_an, render_context
 from wsl_env.data.checks import reference_problems
+from wsl_env.generator import TaskGenerator
 from wsl_env.posts import PostError, count_words, write_post, write_reference, write_refusal
-from wsl_env.task import ANSWER_CATEGORIES, CATEGORIES, Constraints, Task
-from wsl_env.tasks import TaskGenerator
+from wsl_env.schema import ANSWER_CATEGORIES, CATEGORIES, Constraints, Task
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,7 +46,7 @@ def test_sample_continues_the_stream_and_task_is_random_access() -> None:
 
 def test_no_dependence_on_python_hash_seed() -> None:
     # str hashing is salted per process; a generator that used hash() would differ between these two runs.
-    code = "import json; from wsl_env.tasks import TaskGenerator; " \
+    code = "import json; from wsl_env.generator import TaskGenerator; " \
            "print(json.dumps([t.to_dict() for t in TaskGenerator(11).sample(12)]))"
     outputs = [
         subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from wsl_env._facts import OPTIONAL_FACTS, SAMPLERS, render_context
 from wsl_env._phrasings import TEMPLATES, Template, drop_facts, shape_phrase, slots
 from wsl_env.posts import PostError, write_post, write_reference, write_refusal
-from wsl_env.task import CATEGORIES, Constraints, Task
+from wsl_env.schema import CATEGORIES, Constraints, Task
 
 BULLET_CHOICES: tuple[int | None, ...] = (None, None, 2, 3, 3, 4, 5)
 HASHTAG_RANGES: tuple[tuple[int, int], ...] = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 3), (2, 4))

@@ -64,7 +64,7 @@ class Constraints:
 class Task:
     """One writing task.
 
-    ``facts`` is optional structured data behind ``context`` (kept by :class:`wsl_env.tasks.TaskGenerator` so a
+    ``facts`` is optional structured data behind ``context`` (kept by :class:`wsl_env.generator.TaskGenerator` so a
     scripted agent can write a perfect post); it is written to JSON only when present.
     """
 
@@ -182,7 +182,7 @@ def load_tasks(path: str | Path) -> list[Task]:
 
 def dump_tasks(tasks: list[Task], path: str | Path) -> None:
     """Write tasks as JSONL atomically (a temporary file, then rename)."""
-    from wsl_env._io import atomic_write_text
+    from wsl_env.io import atomic_write_text
 
     lines = (json.dumps(t.to_dict(), ensure_ascii=False) for t in tasks)
     atomic_write_text(path, "".join(line + "\n" for line in lines))

@@ -7,7 +7,7 @@ import random
 import pytest
 import torch
 
-from wsl_env.envs.engine import RolloutEngine
+from wsl_env.rollout.engine import RolloutEngine
 
 
 def full_logits(model, sequence: list[int]) -> torch.Tensor:
@@ -101,7 +101,7 @@ def test_shared_prefix_prefill_matches_full_forward(tiny_model) -> None:
 
 def test_grouped_prefill_matches_full_forward(tiny_model, monkeypatch) -> None:
     # More prompts than a prefill group: they are prefilled in length-sorted groups (here of 2) and merged.
-    from wsl_env.envs import engine as engine_module
+    from wsl_env.rollout import engine as engine_module
 
     monkeypatch.setattr(engine_module, "PREFILL_GROUP_ROWS", 2)
     rng = random.Random(1)

@@ -1,4 +1,5 @@
-"""The task schema: dict round-trips, JSONL round-trips, and file:line errors for malformed rows."""
+"""The task schema: dict round-trips, JSONL round-trips, file:line errors for malformed rows, and agreement with
+the copy of its defaults and checks that ``metrics`` keeps (``metrics._task``, which may not import ``wsl_env``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from wsl_env.task import Constraints, Task, TaskError, dump_tasks, load_tasks
+from metrics import _task as metrics_task
+from wsl_env.schema import BEHAVIORS, CONSTRAINT_KEYS, Constraints, Task, TaskError, dump_tasks, load_tasks
 
 BASE = {
     "id": "t1",
@@ -89,3 +91,49 @@ def test_load_errors_name_file_and_line(tmp_path: Path, line: str, message: str)
 def test_bad_constraints_rejected(constraints: dict) -> None:
     with pytest.raises(TaskError):
         Constraints.from_dict(constraints)
+
+
+def test_metrics_mirror_has_the_same_behaviors_and_constraint_defaults() -> None:
+    # metrics reads plain dicts with its own copy of the defaults; it must be the schema's
+    assert metrics_task.BEHAVIORS == BEHAVIORS
+    assert tuple(metrics_task.CONSTRAINT_DEFAULTS) == CONSTRAINT_KEYS
+    assert metrics_task.CONSTRAINT_DEFAULTS == Constraints().to_dict()
+
+
+def _with_constraints(**changes: object) -> dict:
+    return {**BASE, "constraints": {**BASE["constraints"], **changes}}
+
+
+@pytest.mark.parametrize(
+    ("data", "valid"),
+    [
+        (BASE, True),  # every field set
+        ({**BASE, "constraints": {}}, True),  # empty constraints take the defaults in both
+        (_with_constraints(bullets=None, max_words=None), True),  # null means no requirement
+        (_with_constraints(min_hashtags=0, max_hashtags=0), True),  # equal bounds (no hashtags)
+        ({**BASE, "category": "harmful", "expected_behavior": "refuse"}, True),  # a refuse-task
+        (_with_constraints(bullets=-1), False),  # a negative constraint
+        (_with_constraints(max_words=-5), False),  # another negative constraint
+        (_with_constraints(min_hashtags=-1, max_hashtags=2), False),  # a negative lower bound
+        (_with_constraints(min_hashtags=4, max_hashtags=2), False),  # min_hashtags > max_hashtags
+        (_with_constraints(bullets=True), False),  # a bool is not a count
+        (_with_constraints(bullets="2"), False),  # nor is a string
+        (_with_constraints(max_words=50.0), False),  # nor a float
+        ({**BASE, "expected_behavior": "maybe"}, False),  # a bad expected_behavior
+        ({**BASE, "expected_behavior": None}, False),  # a null expected_behavior
+        ({**BASE, "context": 3}, False),  # a context that is not text
+    ],
+)
+def test_metrics_reader_accepts_and_rejects_like_the_schema(data: dict, valid: bool) -> None:
+    def accepted(read: object) -> bool:
+        try:
+            read(data)  # type: ignore[operator]
+        except ValueError:  # TaskError is a ValueError
+            return False
+        return True
+
+    assert accepted(Task.from_dict) is valid
+    assert accepted(metrics_task.read_task) is valid
+    if valid:  # and both read the same constraints
+        fields = metrics_task.read_task(data)
+        assert {k: getattr(fields, k) for k in CONSTRAINT_KEYS} == Task.from_dict(data).constraints.to_dict()

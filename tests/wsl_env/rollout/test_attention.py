@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from tests.conftest import build_tiny_llama
-from wsl_env.envs.attention import GQA_ATTENTION, gqa_attention
-from wsl_env.envs.engine import RolloutEngine
 from wsl_env.models import load_model
+from wsl_env.rollout.attention import GQA_ATTENTION, gqa_attention
+from wsl_env.rollout.engine import RolloutEngine
 
 
 class _Module(torch.nn.Module):

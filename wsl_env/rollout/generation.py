@@ -1,7 +1,7 @@
 """Batched decoding on the env's rolling KV-cache engine: the fast rollout path for agents and trainers.
 
 Compared with Hugging Face ``generate`` on a CPU, this path (1) never concatenates the KV cache per token (the
-:class:`~wsl_env.envs.engine.RollingLayer` writes in place), and (2) drops finished rows from the batch, so a
+:class:`~wsl_env.rollout.engine.RollingLayer` writes in place), and (2) drops finished rows from the batch, so a
 batch runs only as long as its live rows need, and (3) prefills a prompt that occurs several times in the batch
 (a GRPO group) only once. Greedy decoding gives the same tokens as ``generate`` (tested).
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from wsl_env.envs.engine import RolloutEngine
+from wsl_env.rollout.engine import RolloutEngine
 
 
 @dataclass(frozen=True)
