@@ -23,7 +23,7 @@ from pathlib import Path
 
 from metrics.entities import context_entities
 from metrics.numbers import extract_numbers
-from wsl_env.task import Task, load_tasks
+from wsl_env.schema import Task, load_tasks
 
 POLICIES = ("base", "demo-sft", "sft-copy", "grpo-copy", "template")
 # Directory names of the stored leaderboard runs -> policy names.

@@ -81,7 +81,7 @@ def test_recompute_matches_the_rollout_log_probs(tiny_model_dir: Path, task_file
     # the masked (top-k) or full log-probs of one teacher-forced forward per sequence equal the env's candidate
     # log-probs the actions were sampled from: the ratio is 1 before the first update
     from train.ppo_loop import make_env
-    from wsl_env.task import load_tasks
+    from wsl_env.schema import load_tasks
 
     model, tokenizer = _policy(tiny_model_dir)
     config = PPORunConfig(run_name="t", output_dir="/tmp/t", num_envs=3, max_new_tokens=10, action_mode=action_mode,
