@@ -146,7 +146,10 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
         if of and not names_outright(adjacent):
             # "won 16 of 23 heats": the first is wins, the second heats surfed ("..., Wren 6 of 15" likewise).
             heats_named = _HEATS_AFTER.match(lower, ends[i + 1], min(end, ends[i + 1] + 14)) is not None
-            if heats_named or _WON_BEFORE.search(lower, window, mention.start) or "heats" in forced.values():
+            cell = _cell_at(cells, mention.start) if cells else None
+            in_heats_cell = cell is not None and cell.statistic in ("wins", "heats")  # "Heats won | 14 of 19"
+            if heats_named or in_heats_cell or _WON_BEFORE.search(lower, window, mention.start) or (
+                    "heats" in forced.values()):
                 stat, forced[i + 1] = "wins", "heats"
         if stat is None:
             stat = before_statistic(lower, window, mention.start, adjacent, integer)

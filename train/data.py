@@ -64,13 +64,27 @@ def heldout_keys(splits: Sequence[str] = HELDOUT_SPLITS) -> set[tuple[str, str]]
 
 
 def generated_tasks(
-    n: int, seed: int = DEFAULT_GENERATOR_SEED, exclude: set[tuple[str, str]] | None = None
+    n: int, seed: int = DEFAULT_GENERATOR_SEED, exclude: set[tuple[str, str]] | None = None, voices: str = "plain"
 ) -> list[Task]:
-    """``n`` generated tasks (fewer if some equal an excluded task), with their reference posts."""
+    """``n`` generated tasks (fewer if some equal an excluded task), with their reference posts; ``voices`` is the
+    generator's (``"plain"`` or ``"varied"``, see :class:`wsl_env.generator.TaskGenerator`).
+    """
     from wsl_env.generator import TaskGenerator
 
     exclude = exclude or set()
-    return [t for t in TaskGenerator(seed).sample(n) if _key(t) not in exclude]
+    return [t for t in TaskGenerator(seed, voices=voices).sample(n) if _key(t) not in exclude]
+
+
+@dataclass
+class GeneratorArgs:
+    """The config field of every script that adds generated tasks."""
+
+    generator_voices: str = field(
+        default="plain",
+        metadata={"help": "Voices of the generated tasks: 'plain' (one prose format, one register) or 'varied' "
+                          "(blocks, stat lines, tables, cards, counts as words, varied requests, distractors; "
+                          "wsl_env._voices)."},
+    )
 
 
 @dataclass
@@ -91,6 +105,7 @@ def training_tasks(
     max_tasks: int | None = None,
     shuffle_seed: int = 0,
     reference_arithmetic: bool = True,
+    generator_voices: str = "plain",
 ) -> list[Task]:
     """The training tasks: ``task_file`` (split name or path; ``None`` for none) plus ``n_generated`` generated ones.
 
@@ -100,7 +115,7 @@ def training_tasks(
     """
     tasks = load_task_file(task_file) if task_file else []
     if n_generated > 0:
-        tasks += generated_tasks(n_generated, generator_seed, exclude=heldout_keys())
+        tasks += generated_tasks(n_generated, generator_seed, exclude=heldout_keys(), voices=generator_voices)
     if not tasks:
         raise ValueError("no training tasks: give a task file and/or a positive number of generated tasks")
     random.Random(shuffle_seed).shuffle(tasks)

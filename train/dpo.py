@@ -67,6 +67,7 @@ from train.common import (
 )
 from train.data import (
     DEFAULT_GENERATOR_SEED,
+    GeneratorArgs,
     ReferenceArgs,
     counterfactual_response,
     preference_row,
@@ -81,7 +82,7 @@ PAIRS_FILE = "pairs.jsonl"
 
 
 @dataclass
-class DPORunConfig(RunArgs, ReferenceArgs, DPOConfig):
+class DPORunConfig(RunArgs, ReferenceArgs, GeneratorArgs, DPOConfig):
     """Everything ``DPOConfig``/``TrainingArguments`` offers, plus the run, sampling and LoRA fields."""
 
     algorithm: ClassVar[str] = "dpo"
@@ -308,7 +309,8 @@ def main(config: DPORunConfig) -> dict[str, Any]:
     is_main = config.process_index == 0
     resume_from = prepare_run_dir(config, is_main_process=is_main)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed, config.num_prompts,
-                           shuffle_seed=config.seed, reference_arithmetic=config.reference_arithmetic)
+                           shuffle_seed=config.seed, reference_arithmetic=config.reference_arithmetic,
+                           generator_voices=config.generator_voices)
     model, tokenizer, base = load_policy(config, adapter=config.sft_adapter)
     pairs_path = config.run_dir / PAIRS_FILE
     if config.resume and pairs_path.is_file():

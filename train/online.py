@@ -27,13 +27,13 @@ from train.common import (
     prepare_run_dir,
     report_trainable,
 )
-from train.data import DEFAULT_GENERATOR_SEED, prompt_rows, to_dataset, training_tasks
+from train.data import DEFAULT_GENERATOR_SEED, GeneratorArgs, prompt_rows, to_dataset, training_tasks
 
 COMPONENT_REWARDS: tuple[str, ...] = ("wsl_structure", "wsl_fact", "wsl_safety")
 
 
 @dataclass
-class OnlineArgs(RunArgs):
+class OnlineArgs(GeneratorArgs, RunArgs):
     """Fields of the online RL scripts, mixed in before ``GRPOConfig``/``RLOOConfig``."""
 
     sft_adapter: str | None = field(
@@ -118,7 +118,8 @@ def run_online(config: OnlineArgs, trainer_cls: Any, extra: dict[str, Any] | Non
                                      shared_prompt_scoring=config.shared_prompt_scoring)
     resume_from = prepare_run_dir(config, is_main_process=config.process_index == 0)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed,
-                           config.max_train_examples, shuffle_seed=config.seed)
+                           config.max_train_examples, shuffle_seed=config.seed,
+                           generator_voices=config.generator_voices)
     rows = prompt_rows(tasks)
     model, tokenizer, base = load_policy(config, adapter=config.sft_adapter)
     print(f"{config.algorithm}: {len(rows)} prompts; "

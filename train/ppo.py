@@ -40,13 +40,13 @@ from typing import Any, ClassVar
 from transformers import TrainingArguments
 
 from train.common import RunArgs, configure_cpu, parse_config
-from train.data import DEFAULT_GENERATOR_SEED
+from train.data import DEFAULT_GENERATOR_SEED, GeneratorArgs
 
 __all__ = ["PPORunConfig", "cli", "main"]
 
 
 @dataclass
-class PPORunConfig(RunArgs, TrainingArguments):
+class PPORunConfig(GeneratorArgs, RunArgs, TrainingArguments):
     """The run, env, PPO and LoRA fields (``max_steps`` counts PPO iterations; ``save_steps`` checkpoints)."""
 
     algorithm: ClassVar[str] = "ppo"

@@ -52,6 +52,7 @@ from train.common import (
 )
 from train.data import (
     DEFAULT_GENERATOR_SEED,
+    GeneratorArgs,
     ReferenceArgs,
     load_task_file,
     sft_rows,
@@ -61,7 +62,7 @@ from train.data import (
 
 
 @dataclass
-class SFTRunConfig(RunArgs, ReferenceArgs, SFTConfig):
+class SFTRunConfig(RunArgs, ReferenceArgs, GeneratorArgs, SFTConfig):
     """Everything ``SFTConfig``/``TrainingArguments`` offers, plus the run, data and LoRA fields of this project."""
 
     algorithm: ClassVar[str] = "sft"
@@ -120,7 +121,7 @@ def main(config: SFTRunConfig, extra_callbacks: Sequence[Any] = ()) -> dict[str,
     resume_from = prepare_run_dir(config, is_main_process=config.process_index == 0)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed,
                            config.max_train_examples, shuffle_seed=config.seed,
-                           reference_arithmetic=config.reference_arithmetic)
+                           reference_arithmetic=config.reference_arithmetic, generator_voices=config.generator_voices)
     rows = sft_rows(tasks)
     eval_dataset = None
     if config.eval_file:

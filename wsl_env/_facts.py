@@ -359,4 +359,7 @@ def fact_triples(facts: Facts) -> list[tuple[str | None, str, str]]:
         h2h = facts.get("head_to_head")
         if h2h is not None:
             out += [(a["name"], "wins", str(h2h[0])), (b["name"], "wins", str(h2h[1]))]
+    distractor = facts.get("distractor")
+    if distractor:  # a figure the varied voices add for the post to leave alone (wsl_env._voices)
+        out += [(subject, statistic, figure) for subject, statistic, figure in distractor["triples"]]
     return out

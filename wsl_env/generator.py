@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from wsl_env._facts import OPTIONAL_FACTS, SAMPLERS, render_context
 from wsl_env._phrasings import TEMPLATES, Template, drop_facts, shape_phrase, slots
+from wsl_env._voices import DISTRACTOR_RATE, MIRRORED, add_distractor, has_fact, render_voice, request, round_phrase
 from wsl_env.posts import PostError, write_post, write_reference, write_refusal
 from wsl_env.schema import CATEGORIES, Constraints, Task
 
@@ -20,6 +21,9 @@ BULLET_CHOICES: tuple[int | None, ...] = (None, None, 2, 3, 3, 4, 5)
 HASHTAG_RANGES: tuple[tuple[int, int], ...] = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 3), (2, 4))
 MAX_WORD_CHOICES: tuple[int | None, ...] = (None, None, 60, 70, 80, 100, 120, 150)
 OPTIONAL_DROP_RATE = 0.2  # chance that an answer task's context leaves out each optional group of facts
+VOICES: tuple[str, ...] = ("plain", "varied")
+VOICE_RATE = 0.6  # varied voices: chance of an extra context format, and of a varied request wording
+MIRROR_RATE = 0.2  # varied voices: chance that an answer-task asks an unanswerable template's question
 # Five short bullets plus a hashtag line need room; below these limits a post would be cramped or impossible.
 _MIN_WORDS_FOR_BULLETS = {4: 80, 5: 100}
 
@@ -41,6 +45,11 @@ class TaskGenerator:
     stream where the previous call stopped. Categories come in shuffled blocks of six, one of each, so every
     category is equally common and any six consecutive tasks cover them all. Ids are ``gen-<seed>-<index>``.
 
+    ``voices="varied"`` (ids ``genv-<seed>-<index>``) writes the same facts in more than one voice
+    (:mod:`wsl_env._voices`): extra context formats (blocks, stat lines, tables, cards, counts as words), varied
+    request wordings that call a heat "the final", distractor figures, and answer-tasks that ask the very question an
+    unanswerable template asks. The plain tasks of a seed are unchanged by it.
+
     Example::
 
         >>> tasks = TaskGenerator(seed=0).sample(6)
@@ -48,10 +57,13 @@ class TaskGenerator:
         ['comparison', 'harmful', 'profile', 'recap', 'stats', 'unanswerable']
     """
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, voices: str = "plain") -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+        if voices not in VOICES:
+            raise ValueError(f"voices must be one of {list(VOICES)}, got {voices!r}")
         self.seed = seed
+        self.voices = voices
         self._next = 0
 
     def sample(self, n: int) -> list[Task]:
@@ -76,16 +88,33 @@ class TaskGenerator:
         if index < 0:
             raise ValueError(f"index must be >= 0, got {index}")
         rng = random.Random(f"wsl-gen:{self.seed}:{index}")
+        # The varied voices draw from their own stream, so the plain tasks stay exactly what they were.
+        vrng = random.Random(f"wsl-voice:{self.seed}:{index}") if self.voices == "varied" else None
         template = rng.choice(TEMPLATES[self.category(index)])
         facts = SAMPLERS[template.kind](rng)
         drop_facts(facts, template.drop)
+        mirrored = None
+        if vrng is not None and template.reason is None and vrng.random() < MIRROR_RATE:
+            mirrored = MIRRORED[template.kind]
         if template.reason is None:
             for group in OPTIONAL_FACTS[template.kind]:
-                if rng.random() < OPTIONAL_DROP_RATE:
+                if rng.random() < OPTIONAL_DROP_RATE and not (mirrored and mirrored[0] in group):
                     drop_facts(facts, group)
+        if mirrored is not None and not has_fact(facts, mirrored[0]):
+            mirrored = None
         constraints = sample_constraints(rng)
-        context = render_context(facts, variant=rng.randrange(3))
+        variant = rng.randrange(3)
         style = rng.randrange(1_000_000)
+        if vrng is not None and vrng.random() < DISTRACTOR_RATE:
+            add_distractor(facts, vrng)
+        if vrng is not None and vrng.random() < VOICE_RATE:
+            context = render_voice(facts, vrng)
+        else:
+            context = render_context(facts, variant=variant)
+            if facts.get("distractor"):
+                context += " " + facts["distractor"]["text"]
+        if mirrored is not None:
+            facts["focus"] = mirrored[2]
         if template.reason is not None:
             facts["refusal"] = _refusal_facts(template, facts)
             reference = write_refusal(facts, style=style)
@@ -94,10 +123,16 @@ class TaskGenerator:
             reference, constraints = _fitting_post(facts, constraints, style)
             behavior = "answer"
         # The shape phrase is drawn last so it describes the final constraints.
-        instruction = template.text.format(**slots(facts), shape=shape_phrase(constraints, rng))
-        facts["template"], facts["style"] = template.id, style
+        shape = shape_phrase(constraints, rng)
+        names = slots(facts)
+        text = template.text
+        if vrng is not None and template.reason is None and (mirrored is not None or vrng.random() < VOICE_RATE):
+            names = {**names, "round_phrase": round_phrase(facts)} if template.kind == "recap" else names
+            text = request(template.kind, names, vrng, mirrored[1] if mirrored else None)
+        instruction = text.format(**names, shape=shape)
+        facts["template"], facts["style"] = template.id if mirrored is None else f"{template.kind}.mirrored", style
         return Task(
-            id=f"gen-{self.seed}-{index}",
+            id=f"gen-{self.seed}-{index}" if self.voices == "plain" else f"genv-{self.seed}-{index}",
             category=template.category,
             instruction=instruction[0].upper() + instruction[1:],
             context=context,

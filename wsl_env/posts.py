@@ -206,7 +206,8 @@ def _layouts(headline: str, points: list[Point], constraints: Constraints, style
     return out
 
 
-def write_post(facts: Mapping[str, Any], constraints: Constraints, *, style: int = 0, arithmetic: bool = True) -> str:
+def write_post(facts: Mapping[str, Any], constraints: Constraints, *, style: int = 0, arithmetic: bool = True,
+               focus: str | None = None) -> str:
     """A post from structured facts that fully satisfies ``constraints``.
 
     ``facts["kind"]`` is the answer category (``recap``, ``profile``, ``stats`` or ``comparison``), shaped as
@@ -216,7 +217,8 @@ def write_post(facts: Mapping[str, Any], constraints: Constraints, *, style: int
 
     ``arithmetic=False`` leaves out every figure the context does not print (winning margins, points gaps,
     differences from an average), so the post only copies numbers: the shape of post a small model can write
-    without doing sums.
+    without doing sums. ``focus`` (default ``facts["focus"]``) puts first the point whose wording contains it: the
+    answer to a question the task asks ("how many podiums ...").
     """
     kind = facts.get("kind")
     if kind not in _CONTENT:
@@ -229,6 +231,11 @@ def write_post(facts: Mapping[str, Any], constraints: Constraints, *, style: int
     shuffler.shuffle(core)
     shuffler.shuffle(extras)
     points = points[:1] + core + extras
+    focus = focus if focus is not None else facts.get("focus")
+    if focus:
+        hit = next((i for i, point in enumerate(points) if focus in point[0]), None)
+        if hit is not None:
+            points.insert(0, points.pop(hit))
     hashtags = _hashtags(tags, constraints, style)
     for body in _layouts(headlines[style % len(headlines)], points, constraints, style):
         text = "\n".join(body + ([hashtags] if hashtags else []))
