@@ -106,6 +106,8 @@ def build(runs: Path, tasks_path: Path, seed: int = 0, dev_only: bool = False,
     rows: list[dict[str, object]] = []
     for tid, task in tasks.items():
         candidates = dict(posts[tid])
+        if not task.facts:
+            candidates.pop("template", None)  # the template agent only writes from a generated task's facts
         source = candidates.get("template") or candidates.get("sft-copy")
         if source:
             for kind, make in (("swapped_values", lambda p: swap_values(p, rng)),
@@ -132,6 +134,25 @@ def build(runs: Path, tasks_path: Path, seed: int = 0, dev_only: bool = False,
     return rows
 
 
+def subsample(rows: list[dict[str, object]], dev_claims: int, seed: int) -> list[dict[str, object]]:
+    """Every held-out post, dev posts (in a seeded order) until ``dev_claims`` claims, all in a seeded order (so
+    a file cut in halves for two annotators mixes splits and sources).
+    """
+    rng = random.Random(seed)
+    held = [r for r in rows if r["split"] == "heldout"]
+    dev = [r for r in rows if r["split"] == "dev"]
+    rng.shuffle(dev)
+    kept, claims = [], 0
+    for row in dev:
+        if claims >= dev_claims:
+            break
+        kept.append(row)
+        claims += len(row["claims"])  # type: ignore[arg-type]
+    out = held + kept
+    rng.shuffle(out)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", default="runs/claims")
@@ -140,10 +161,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dev-runs", default=None, help="stored leaderboard runs whose posts all go to dev")
     parser.add_argument("--dev-tasks", default="data/processed/test.jsonl", help="the tasks of --dev-runs")
+    parser.add_argument("--dev-claims", type=int, default=420, help="dev posts kept until this many claims")
     args = parser.parse_args()
     rows = build(Path(args.runs), Path(args.tasks), args.seed)
     if args.dev_runs:
         rows += build(Path(args.dev_runs), Path(args.dev_tasks), args.seed, dev_only=True, names=STORED)
+    rows = subsample(rows, args.dev_claims, args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "unlabelled.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
