@@ -31,6 +31,7 @@ from metrics.numbers import SCALE, NumberMention
 from metrics.statistics import (
     ATHLETE_STATISTICS,
     EVENT_ONLY,
+    INTEGER_STATISTICS,
     adjacent_statistic,
     after_statistic,
     before_statistic,
@@ -42,8 +43,6 @@ from metrics.tables import Cell, table_cells
 __all__ = ["NO_CARRY", "Carry", "Reading", "read_numbers", "read_sentence", "relative", "sentence_cells",
            "sentence_numbers"]
 
-_INTEGER_STATISTICS = frozenset({"rank", "round", "heat_number", "wins", "losses", "heats", "events", "podiums",
-                                 "surfers", "excellent", "heats_run", "finish"})
 
 _WINDOW = 80  # characters of clause read before a number
 # "16 of 23", "16/23", "16 heats from 23": wins out of heats (when heats or "won" are said around them)
@@ -67,6 +66,9 @@ _FILLERS = frozenset({"has", "have", "had", "is", "was", "a", "an", "the", "his"
 _CONNECTOR_WORDS = re.compile(r"[a-z'\u2019.]+|[^a-z'\u2019.\s]")
 # "Kai won 17.10 to 13.65": a number set against the previous one belongs to the other side.
 _CONTRAST = re.compile(r"[ \t]*(?:to|vs\.?|versus|against|over|-|\u2013)[ \t]*(?:a |an |the )?")
+_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)$", re.IGNORECASE)
+_STANDS = re.compile(r"\b(?:sits|sat|sitting|stands|stood|is now|now)[ \t]+$")
+_RECORD_AFTER = re.compile(r"[ \t]+(?:in heats|heat record|record|w-l|win-loss)\b")
 _RANGE = re.compile(r"^[ \t]*(?:-|\u2013|to)[ \t]*$")
 # Links from a name to a number it owns: "Leo Santos on 13.65", "Kai: 17.10", "Ines 54.5%", "Kai (17.10)".
 _ADJACENT = re.compile(
@@ -140,9 +142,10 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
             stat, span = adjacent, 0
         else:
             stat, span = after_statistic(after, mention.value, integer)
-        if i in forced and (stat is None or forced[i] in ("losses", "heats")):
+        if i in forced and (stat is None or stat in ("wins", "losses", "heats")):
             stat = forced[i]
-        of = i + 1 < len(numbers) and _OF_HEATS.fullmatch(lower, ends[i], numbers[i + 1].start) is not None
+        of = (i + 1 < len(numbers) and forced.get(i) != "heats"  # "won 21 of 27 from 36,770": 27 ends the pair
+              and _OF_HEATS.fullmatch(lower, ends[i], numbers[i + 1].start) is not None)
         if of and not names_outright(adjacent):
             # "won 16 of 23 heats": the first is wins, the second heats surfed ("..., Wren 6 of 15" likewise).
             heats_named = _HEATS_AFTER.match(lower, ends[i + 1], min(end, ends[i + 1] + 14)) is not None
@@ -151,6 +154,12 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
             if heats_named or in_heats_cell or _WON_BEFORE.search(lower, window, mention.start) or (
                     "heats" in forced.values()):
                 stat, forced[i + 1] = "wins", "heats"
+        if (stat in (None, "heat_total", "wave_score") and integer and i + 1 < len(numbers) and i + 1 not in forced
+                and numbers[i + 1].readings[0][1] >= SCALE and _RANGE.match(lower[ends[i] : numbers[i + 1].start])
+                and (_RECORD_AFTER.match(lower, ends[i + 1], min(end, ends[i + 1] + 24))
+                     or (lower[ends[i] : numbers[i + 1].start] == "-" and not span
+                         and after_statistic(lower[ends[i + 1] : min(end, ends[i + 1] + 60)], 0, True)[0] is None))):
+            stat, forced[i + 1] = "wins", "losses"  # "15-9 in heats", "a 12-4 record", "the top heat, 18-8"
         if stat is None:
             stat = before_statistic(lower, window, mention.start, adjacent, integer)
             if stat == "wave_or_count":
@@ -175,13 +184,15 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
                     stat = "waves_ridden" if integer else "wave_score"
                 elif stat == "record":  # "25-7" under "Heats W-L"
                     stat = "losses" if i and _cell_at(cells, numbers[i - 1].start) == cell else "wins"
-                elif (stat in _INTEGER_STATISTICS and not integer) or not plausible(stat, mention.value):
+                elif (stat in INTEGER_STATISTICS and not integer) or not plausible(stat, mention.value):
                     stat = None
         if (stat is None and i and stats[i - 1] is not None and _LIST_ITEM_END.match(after)
                 and _joined(blanked[cue_ends[-1] : mention.start]) and plausible(stats[i - 1], mention.value)):
             stat = stats[i - 1]
         if stat is None and integer and 1950 <= mention.value <= 2100:
             stat = "year"
+        if stat is None and _ORDINAL.search(mention.text) and _STANDS.search(lower, window, mention.start):
+            stat = "rank"  # "Valtonen sits 6th"
         stats.append(stat)
         cue_ends.append(ends[i] + span)
         floor = max(ends[i] + span, mention.start)
@@ -290,6 +301,8 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
         stat = stats[i]
         if stat in EVENT_ONLY:
             owner = Mention(mention.start, mention.start, EVENT, entities.event)
+        elif i and stat == "losses" and stats[i - 1] == "wins" and _RANGE.match(lower[ends[i - 1] : mention.start]):
+            owner = owners[i - 1]  # a win-loss record ("18-8") is one surfer's
         elif i and _CONTRAST.fullmatch(lower, cue_ends[i - 1], mention.start):
             owner = None  # the other side of a score line ("leads 5 wins to 0"); which athlete is not said
         else:
@@ -297,6 +310,9 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
             # The numbers in brackets after another ("17.10 (9.10 + 8.00)") are the same surfer's.
             owner = owners[bracket] if bracket is not None else _subject(
                 lower, mention.start, ends[i], mentions, starts, len(people), stat, numbers, i)
+            if (owner is None and i and stat is not None and stat == stats[i - 1]
+                    and _joined(blanked[cue_ends[i - 1] : mention.start])):
+                owner = owners[i - 1]  # "Mara's best rides were a 9.29 and a 2.50": a list shares its owner
         owners.append(owner)
         subject, kind = (owner.name, owner.kind) if owner is not None and owner.name is not None else (None, None)
         if subject is None and stat not in EVENT_ONLY:

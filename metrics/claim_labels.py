@@ -41,7 +41,8 @@ def load_labelled(path: str | Path = DEFAULT_PATH) -> list[dict[str, Any]]:
     """The labelled posts; raises ``FileNotFoundError`` naming the path, ``ValueError`` on a bad label."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no labelled claim set at {path}")
+        raise FileNotFoundError(f"no labelled claim set at {path}: the set ships with the source repository "
+                                "(data/claims/), not the wheel; pass --path")
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for row in rows:
         for claim in row["claims"]:
@@ -83,6 +84,10 @@ def evaluate(rows: Sequence[dict[str, Any]], split: str | None = None) -> dict[s
     }
 
 
+def _percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{100 * share:.1f}%"
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m metrics.claim_labels", description=__doc__.split("\n")[0])
     parser.add_argument("--path", default=str(DEFAULT_PATH), help="the labelled set (JSONL)")
@@ -94,8 +99,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     results = {s: evaluate(rows, None if s == "all" else s) for s in splits}
     printable = {s: {k: v for k, v in r.items() if k != "disagreements" or args.show} for s, r in results.items()}
     print(json.dumps(printable, indent=2))
-    line = "; ".join(f"{s}: agreement {100 * r['agreement']:.1f}%, false positives "
-                     f"{100 * r['false_positive_rate']:.1f}% of {r['labels'].get('true', 0)} true claims "
+    line = "; ".join(f"{s}: agreement {_percent(r['agreement'])}, false positives "
+                     f"{_percent(r['false_positive_rate'])} of {r['labels'].get('true', 0)} true claims "
                      f"({r['claims']} claims)" for s, r in results.items() if r["claims"])
     print(f"claims metric against hand labels: {line}", file=sys.stderr)
     return results

@@ -37,15 +37,16 @@ from metrics.attribution import (
     sentence_numbers,
 )
 from metrics.entities import ATHLETE, Entities, context_entities
-from metrics.numbers import NumberMention, NumberSupport, extract_numbers
+from metrics.numbers import SCALE, NumberMention, NumberSupport, extract_numbers
 from metrics.parse import Parse, safe_lower, sentence_spans
-from metrics.statistics import comparable, compatible
+from metrics.statistics import comparable, compatible, possible
 from metrics.tables import Cell, table_cells
 
 __all__ = ["FALSE_VERDICTS", "VERDICTS", "Claim", "ContextFacts", "Fact", "claims", "context_facts", "judge_claims"]
 
 VERDICTS: tuple[str, ...] = ("supported", "derived", "misattributed", "unsupported", "unverifiable")
 FALSE_VERDICTS: frozenset[str] = frozenset({"misattributed", "unsupported"})
+_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
 _MAX_PAIR_FACTS = 150  # sums and differences are formed over at most this many context facts (quadratic)
 
 
@@ -143,6 +144,23 @@ class ContextFacts:
                     yield from pairs.get(value, ())
 
 
+# A context number whose statistic the reader did not name still has a form: a decimal there is a score of some
+# kind ("opened with a 7.10"), never a time, a size or a count; an ordinal is a position.
+_SCORE_STATISTICS = frozenset({"heat_total", "wave_score", "margin", "average", "avg_heat", "avg_wave", "threshold",
+                               "win_rate"})
+_POSITION_STATISTICS = frozenset({"rank", "finish", "round", "heat_number"})
+
+
+def _statistic_agrees(reading: Reading, fact: Fact) -> bool:
+    claimed = reading.statistic
+    if fact.statistic is None and claimed is not None:
+        if fact.text[-2:].lower() in _ORDINAL_SUFFIXES:
+            return claimed in _POSITION_STATISTICS
+        if fact.readings[0][1] < SCALE:  # written with decimals
+            return claimed in _SCORE_STATISTICS
+    return compatible(claimed, fact.statistic)
+
+
 def _subject_agrees(reading: Reading, fact: Fact) -> bool:
     if reading.subject_kind != ATHLETE or fact.subject is None:
         return True  # no subject, or the event (whose figures include its athletes'), agrees with any fact
@@ -151,6 +169,8 @@ def _subject_agrees(reading: Reading, fact: Fact) -> bool:
 
 def _derivation_fits(reading: Reading, a: Fact, b: Fact, operation: str) -> bool:
     stat = reading.statistic
+    if reading.mention.text[-2:].lower() in _ORDINAL_SUFFIXES:
+        return False  # "6th" is a position, never a sum or a difference
     if reading.subject_kind == ATHLETE and None not in (a.subject, b.subject) and reading.subject not in (
         a.subject, b.subject
     ):
@@ -167,10 +187,14 @@ def _derivation_fits(reading: Reading, a: Fact, b: Fact, operation: str) -> bool
 def judge(reading: Reading, facts: ContextFacts) -> tuple[str, list[Fact]]:
     """The verdict on one reading of a response, and the context facts with its value."""
     direct = facts.direct(reading.mention)
+    if reading.statistic == "format":
+        return "unverifiable", direct  # "0-2 hashtags": about the post, not the context
+    if not possible(reading.statistic, reading.mention.readings[0][1] >= SCALE):
+        return ("misattributed" if direct else "unsupported"), direct  # "No. 10.39", "9.87 excellent scores"
     if direct:
         if reading.subject_kind != ATHLETE and reading.statistic is None:
             return "unverifiable", direct
-        if any(compatible(reading.statistic, f.statistic) and _subject_agrees(reading, f) for f in direct):
+        if any(_statistic_agrees(reading, f) and _subject_agrees(reading, f) for f in direct):
             return "supported", direct
     if any(_derivation_fits(reading, a, b, op) for a, b, op in facts.derivations(reading.mention)):
         return "derived", direct

@@ -29,6 +29,11 @@ _WORD = rf"(?:Mc|Mac|O')?[{_UPPER}][{_LOWER}]+(?:['\u2019-](?![sS](?![\w]))[{_UP
 _PARTICLE = r"(?:de|da|dos|das|do|van|von|der|den|le|la|di|du|del|ter|bin|al)"
 _NAME_RUN = re.compile(rf"(?<![\w'-]){_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}){{0,4}}(?![\w-])")
 
+# A name written in lower case heading a line of figures, as in quick notes: "nadia oyarzun: rank 13, 19,250 pts".
+_LOWER_HEAD = re.compile(
+    rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?([{_LOWER}]+(?:[ \t]+[{_LOWER}]+){{1,2}})[ \t]*:(?=[^\n]*\d)"
+)
+
 EVENT_WORDS = frozenset(
     "Pro Open Classic Challenge Invitational Showdown Cup Championship Championships Series Festival Games Trials "
     "Qualifier Masters Slam Tour Shootout Jam Expression Session Teams League Challenger Trophy Derby Bash "
@@ -153,6 +158,13 @@ def context_entities(context: str, instruction: str = "") -> Entities:
                     places.setdefault(place, None)
             else:
                 places.setdefault(name, None)
+    lowered: dict[str, str] = {}  # canonical (title-cased) name -> the name as the context writes it
+    for match in _LOWER_HEAD.finditer(context):
+        words = match.group(1).split()
+        titled = [w.capitalize() for w in words]
+        if not any(w in _NOT_NAME or w in EVENT_WORDS or w in PLACE_WORDS for w in titled):
+            athletes.setdefault(" ".join(titled), None)
+            lowered[" ".join(titled)] = " ".join(words)
     # "Introduce Nalu Whitlock": a run that is another athlete's name with a word in front is that athlete.
     for name in list(athletes):
         if any(name.endswith(" " + other) for other in athletes if other != name):
@@ -172,10 +184,16 @@ def context_entities(context: str, instruction: str = "") -> Entities:
             aliases[place] = (EVENT, only_event or place)
     parts: dict[str, list[str]] = {}
     for name in athletes:
-        aliases[name] = (ATHLETE, name)
-        words = name.split()
-        for part in {words[0], words[-1]}:
-            parts.setdefault(part, []).append(name)
+        forms = [name]
+        if name in lowered:  # "nadia oyarzun" is also "Nadia oyarzun" and "Nadia Oyarzun" in a post
+            low = lowered[name]
+            forms += [low, low[:1].upper() + low[1:]]
+        for form in forms:
+            aliases[form] = (ATHLETE, name)
+            words = form.split()
+            for part in {words[0], words[-1]}:
+                if name not in parts.get(part, ()):
+                    parts.setdefault(part, []).append(name)
     for part, owners in parts.items():
         if len(owners) == 1 and part not in aliases and part not in _NOT_NAME:
             aliases[part] = (ATHLETE, owners[0])
@@ -184,11 +202,13 @@ def context_entities(context: str, instruction: str = "") -> Entities:
 
 @functools.lru_cache(maxsize=4096)
 def _names_pattern(aliases: tuple[str, ...]) -> re.Pattern[str] | None:
-    """The aliases as whole words, longest first (every alias starts with a capital letter)."""
+    """The aliases as whole words, longest first (a capital letter first, unless a name was written in lower case)."""
     if not aliases:
         return None
     names = "|".join(re.escape(a) for a in sorted(aliases, key=len, reverse=True))
-    return re.compile(rf"(?=[{_UPPER}])(?<![\w'-])(?:{names})(?![\w-])")
+    if all(a[:1].isupper() for a in aliases):
+        return re.compile(rf"(?=[{_UPPER}])(?<![\w'-])(?:{names})(?![\w-])")
+    return re.compile(rf"(?<![\w'-])(?:{names})(?![\w-])")
 
 
 def find_mentions(text: str, entities: Entities, carry: str | None = None, lower: str | None = None,

@@ -54,11 +54,28 @@ _DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2012": "-", "\ufe63": 
 _NUMBER = re.compile(
     r"(?=[-.\d])"  # lets the regex engine jump between candidate characters
     r"(?P<sign>-)?"
-    r"(?:(?P<int>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.(?P<frac>\d+))?|\.(?P<frac_only>\d+))"
+    r"(?:(?P<int>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.(?P<frac>\d+)|,(?P<comma_frac>\d{2})(?![\d,]))?"
+    r"|\.(?P<frac_only>\d+))"
     r"(?P<suffix>\s?(?:[kKmM]|[bBmM][nN])\b|\s(?:thousand|million|billion)\b|(?:st|nd|rd|th|ST|ND|RD|TH)\b)?"
 )
 _GLUE = frozenset(".#@/\\_")
 _BULLET_MARKER = re.compile(r"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?\d{1,3}[.)](?=\s|$)")
+# A numbered list run inline: "Odile: 1. She is ranked No. 4. 2. She won ..." (after a colon or a sentence's end,
+# before a capital; "No. 4. She" is not one). Only a run counting up from 1 is a list.
+_INLINE_MARKER = re.compile(r"(?:^|[:.!?][ \t]+)(\d{1,2})[.)][ \t]+(?=[A-Z])")
+_NOT_BEFORE_MARKER = re.compile(r"(?i)\b(?:no|nr|number|ranked|heat|round)\.?[ \t]*$")
+
+
+def _inline_markers(text: str) -> set[int]:
+    """Start offsets of the digits of an inline numbered list (``1. ... 2. ... 3.``), counting up from 1."""
+    expected, found = 1, set()
+    for match in _INLINE_MARKER.finditer(text):
+        start = match.start(1)
+        if int(match.group(1)) != expected or _NOT_BEFORE_MARKER.search(text, max(0, start - 12), match.start(0) + 1):
+            continue
+        found.add(start)
+        expected += 1
+    return found if len(found) >= 2 else set()
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -136,7 +153,7 @@ def _digit_mentions(text: str, skip: set[int]) -> list[NumberMention]:
     out: list[NumberMention] = []
     for match in _NUMBER.finditer(text):
         start = match.start()
-        sign, int_part, frac, frac_only, suffix = match.groups()
+        sign, int_part, frac, comma_frac, frac_only, suffix = match.groups()
         negative = sign is not None
         if start:
             before = text[start - 1]
@@ -150,7 +167,7 @@ def _digit_mentions(text: str, skip: set[int]) -> list[NumberMention]:
                 continue
         if start in skip:
             continue
-        readings = _readings(int_part or "", frac or frac_only or "", suffix or "")
+        readings = _readings(int_part or "", frac or comma_frac or frac_only or "", suffix or "")
         out.append(NumberMention(text[start : match.end()].strip(), start, readings, negative))
     return out
 
@@ -216,6 +233,8 @@ def extract_numbers(text: str, *, context: bool = False) -> list[NumberMention]:
         return []
     normalized = text.translate(_DASHES)
     skip = {m.end() - len(m.group(0).lstrip(" \t-*\u2022")) for m in _BULLET_MARKER.finditer(normalized)}
+    if ". " in normalized or ") " in normalized:
+        skip |= _inline_markers(normalized)
     mentions = list(_digit_mentions(normalized, skip))
     present = word_set(text) & (_CONTEXT_WORDS if context else _RESPONSE_WORDS)
     if not present:

@@ -14,6 +14,7 @@ import re
 __all__ = [
     "ATHLETE_STATISTICS",
     "EVENT_ONLY",
+    "INTEGER_STATISTICS",
     "STATISTICS",
     "after_statistic",
     "before_statistic",
@@ -21,6 +22,7 @@ __all__ = [
     "adjacent_statistic",
     "names_outright",
     "plausible",
+    "possible",
     "compatible",
     "comparable",
 ]
@@ -52,9 +54,17 @@ STATISTICS: tuple[str, ...] = (
     "heat_number",  # "Heat 3"
     "year",
     "prize_money",
+    "format",  # the post's own shape ("0-2 hashtags", "80 words"): not a claim about the context
 )
 # Statistics that describe an event, never one athlete: their subject is the event.
-EVENT_ONLY: frozenset[str] = frozenset({"surfers", "heats_run", "threshold", "round", "heat_number", "swell", "year"})
+EVENT_ONLY: frozenset[str] = frozenset(
+    {"surfers", "heats_run", "threshold", "round", "heat_number", "swell", "year", "format"}
+)
+# Counts and positions: a value written with decimals ("No. 10.39", "9.87 excellent scores") cannot be one.
+INTEGER_STATISTICS: frozenset[str] = frozenset(
+    {"rank", "round", "heat_number", "wins", "losses", "heats", "events", "podiums", "surfers", "excellent",
+     "heats_run", "finish"}
+)
 # Statistics of one athlete (a heat total, a wave, a ranking...): an event named nearer the number than the athlete
 # is where it happened, not whose it is ("Marisol won the Tern Island Pro with 18.40").
 ATHLETE_STATISTICS: frozenset[str] = frozenset(
@@ -95,6 +105,13 @@ def plausible(statistic: str | None, value: float) -> bool:
     """Whether ``value`` can be a ``statistic`` at all (a wave score is at most 10, a rank at least 1, ...)."""
     bounds = _RANGES.get(statistic or "")
     return bounds is None or bounds[0] <= abs(value) <= bounds[1]
+
+
+def possible(statistic: str | None, integer: bool) -> bool:
+    """Whether a number written with (``integer=False``) or without decimals can be a ``statistic`` at all: a
+    count or a position cannot have decimals.
+    """
+    return integer or statistic not in INTEGER_STATISTICS
 
 
 def compatible(claimed: str | None, fact: str | None) -> bool:
@@ -138,6 +155,8 @@ _AFTER: tuple[tuple[str, str], ...] = (
     ("heat_total", r"(?:-?[ \t]*points?[ \t]+)?(?:heat[ \t-]+(?:total|score)s?|two-wave total"
                    r"|combined(?: total| score)?|totals?\b)"),
     ("excellent", r"(?:(?:excellent|exc\.?)(?:[ \t]+(?:scores?|rides?|waves?|marks?))?|eights|8-point rides)(?![a-z])"),
+    ("format", r"(?:words?|hashtags?|bullets?|bullet points|numbered lines|lines|sentences|characters|emojis?)\b"),
+    ("finish", r"(?:finish|place|placing)\b"),
     ("podiums", r"(?:podium(?:s| finish(?:es)?| places| results)?|top[- ](?:3|three) finish(?:es)?)\b"),
     ("waves_ridden", r"(?:waves|rides)[ \t]+(?:ridden|caught|surfed)\b"),
     ("heats", r"heats?\b|surfed\b"),
@@ -146,7 +165,8 @@ _AFTER: tuple[tuple[str, str], ...] = (
     ("surfers", r"(?:surfers|athletes|competitors|entrants|riders|women|men|girls|boys|juniors)\b"),
     ("swell", r"(?:ft|feet|foot|metres?|meters?|m)\b"),
     ("time", r"(?:minutes?|mins?|seconds?|secs?|hours?|hrs?|days?)\b"),
-    ("wave_score", r"(?:points?[ \t]+)?(?:single[ \t]+)?(?:wave|ride|barrel|air(?: reverse)?|turn|pointer|score on)\b"),
+    ("wave_score", r"(?:points?[ \t]+)?(?:(?:best|top|highest|biggest)[ \t]+(?:single[ \t]+)?(?=(?:wave|ride)\b(?!s)))?"
+                   r"(?:single[ \t]+)?(?:wave|ride|barrel|air(?: reverse)?|turn|pointer|score on)\b"),
     ("heat_total_decimal", r"heat\b"),  # "an 18.40 heat" is a heat total; "Round of 32 heat" is not
     ("wave_or_count", r"(?:waves|rides)\b"),  # resolved by the number's form: "9 waves" vs "8.57 and 7.80 waves"
 )
@@ -183,7 +203,12 @@ def after_statistic(after: str, value: float, integer: bool) -> tuple[str | None
         if match is None:
             return None, 0
     name = match.lastgroup
-    if (name in _INTEGER_ONLY and not integer) or (name == "heat_total_decimal" and integer):
+    if name in _INTEGER_ONLY and not integer:
+        # "9.87 excellent scores", "11.94 heats": named outright, and impossible (see ``possible``); "a 15.20 win",
+        # "an 18.40 heat" are scores.
+        if name not in _COUNT_NOUNS or (name == "heats" and not match.group(0).rstrip().endswith("heats")):
+            return None, 0
+    elif name == "heat_total_decimal" and integer:
         return None, 0
     if name == "heat_total_decimal":
         name = "heat_total"
@@ -208,7 +233,7 @@ _BEFORE_PHRASES: dict[str, tuple[str, ...]] = {
                  "heat average", "heat total average", "heat score average", "avg heat", "avg heat total",
                  "avg heat score", "mean heat total", "mean heat score"),
     "avg_wave": ("average wave", "average wave score", "average wave scores", "wave average", "avg wave",
-                 "avg wave score"),
+                 "avg wave score", "average wave ride", "average ride", "average single wave"),
     "average": ("average", "averages", "averaged", "averaging", "avg", "mean"),
     "waves_ridden": ("waves ridden", "wave count", "ride count", "rides count", "caught", "rode", "ridden"),
     "excellent": ("excellent scores", "excellent rides", "excellent waves"),
@@ -260,6 +285,10 @@ _ADJACENT_REACH = 24  # the longest adjacent cue ("world no.:", "by less than") 
 # Cues that only name a count or a position: "won 17.10" and "a 15.20 win" are scores, not wins.
 _INTEGER_ONLY = frozenset({"rank", "round", "heat_number", "wins", "losses", "heats", "events", "podiums",
                            "surfers", "excellent", "heats_run", "finish", "record"})
+# Count nouns after a number name it whatever its form: a decimal before them is an impossible count.
+_COUNT_NOUNS = frozenset({"heats", "events", "podiums", "surfers", "excellent"})
+# Position cues that name the number whatever its form ("No. 10.39", "Round of 1.93": impossible positions).
+_POSITION_CUE = re.compile(r"(?:\bno|\bnr|\bnumber|#|\bround)")
 # Adjacent cues that name the number outright, whatever follows it ("Round of 32 heat", "No. 4 seed", "won by 1,440
 # points").
 _NAMING = frozenset({"rank", "round", "heat_number", "margin"})
@@ -270,8 +299,11 @@ def adjacent_statistic(lower: str, floor: int, at: int, integer: bool) -> str | 
     if any; count and position cues only for a number written without decimals (``integer``).
     """
     adjacent = _ADJACENT_RE.search(lower, max(floor, at - _ADJACENT_REACH), at)
-    if adjacent is None or (not integer and adjacent.lastgroup in _INTEGER_ONLY):
+    if adjacent is None:
         return None
+    if not integer and adjacent.lastgroup in _INTEGER_ONLY:
+        position = adjacent.lastgroup in ("rank", "round") and _POSITION_CUE.match(adjacent.group(0))
+        return adjacent.lastgroup if position else None
     return adjacent.lastgroup
 
 

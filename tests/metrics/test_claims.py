@@ -93,6 +93,55 @@ def test_statistics_and_subjects(context: str, post: str, expected: tuple[str, s
     assert expected in read(context, post)
 
 
+# Rules added while reading the labelled set's dev split (data/claims): one case each.
+NOTES = "nadia oyarzun: rank 13, 19,250 pts, 10-9 in heats\nfenella grimaldi: rank 3, 35,900 pts, 18-8 in heats"
+PROSE = ("Odette Rautenbach opened with a 7.10 and then found an 8.83. Priya Villalobos answered with a 7.93 and "
+         "backed it up with a 6.40. Rautenbach took the title with 15.93 to Villalobos's 14.33.")
+
+
+@pytest.mark.parametrize(
+    ("context", "post", "expected"),
+    [
+        # a count or a position written with decimals is impossible, so false
+        (SEASON, "Felipe Sorensen is No. 69.6 in the world.", ("69.6", "Felipe Sorensen", "rank", "misattributed")),
+        (STATS, "Judges handed out 11.67 excellent scores.", ("11.67", None, "excellent", "misattributed")),
+        (RECAP, "It was the Round of 9.10.", ("9.10", None, "round", "misattributed")),
+        (STATS, "The event ran 12.34 heats.", ("12.34", "Pelican Point Challenge", "heats_run", "unsupported")),
+        # "won A of B" ends with B: a figure after it starts nothing ("27" is heats, "36,770" not a count of them)
+        (SEASON, "Ines won 16 of 23 from 53,500.", ("23", "Ines Mbeki", "heats", "supported")),
+        # "won A of B events": B is events, whatever the "of" pair suggests
+        (SEASON, "Felipe won 5 of 19 events.", ("19", "Felipe Sorensen", "events", "misattributed")),
+        # a list shares its owner: "Leo's best rides were a 9.10 and an 8.00" gives both waves to Leo
+        (RECAP, "Leo Santos's best rides were a 7.15 and an 8.00.",
+         ("8.00", "Leo Santos", "wave_score", "misattributed")),
+        # the statistic may follow the number: "a 17.10 best single wave"
+        (RECAP, "Kai posted a 17.10 best single wave.", ("17.10", "Kai Moana", "wave_score", "misattributed")),
+        # "sits 6th" is a rank; an ordinal is never a sum or a difference
+        (SEASON, "Felipe sits 8th.", ("8th", "Felipe Sorensen", "rank", "supported")),
+        (SEASON, "Ines sits 7th.", ("7th", "Ines Mbeki", "rank", "misattributed")),
+        # "N-M in heats" and a bare integer "N-M" are a win-loss record
+        (NOTES, "Nadia Oyarzun is 10-9 in heats.", ("10", "Nadia Oyarzun", "wins", "supported")),
+        (NOTES, "Fenella Grimaldi holds the top heat, 18-8.", ("8", "Fenella Grimaldi", "losses", "supported")),
+        # names the context writes in lower case are found in any case
+        (NOTES, "nadia oyarzun sits on 35,900 points.", ("35,900", "Nadia Oyarzun", "points", "misattributed")),
+        # a context decimal whose statistic is not said is still a score: never minutes or feet
+        (PROSE, "Rautenbach opened with a 7.10.", ("7.10", "Odette Rautenbach", None, "supported")),
+        (PROSE, "The final lasted 7.10 minutes.", ("7.10", None, "time", "misattributed")),
+        # the post's own shape is not a claim about the context
+        (RECAP, "Format: 0-2 hashtags.", ("0", None, "format", "unverifiable")),
+        # a decimal comma: "14,40" is 14.40
+        (RECAP, "Leo Santos: 13,65.", ("13,65", "Leo Santos", None, "supported")),
+    ],
+)
+def test_dev_split_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
+    assert expected in read(context, post)
+
+
+def test_inline_numbered_list_markers_are_not_claims() -> None:
+    post = "Ines Mbeki: 1. She is ranked No. 1. 2. She has 4 podiums. 3. She won 16 of 23 heats."
+    assert [c.text for c in claims(task(SEASON), post)] == ["1", "4", "16", "23"]
+
+
 def test_issue_example_comparison_post_is_caught() -> None:
     # the main job's adapter: a heat win rate called a heat score (the post's own wording, not the value, is false)
     context = ("Duke Amaro: ranked No. 10, 30,340 points, heat win rate 45.5%, 2 podiums, average heat score 11.53. "

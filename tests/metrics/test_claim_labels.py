@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from metrics.claim_labels import DEFAULT_PATH, LABELS, evaluate, load_labelled, main
+from metrics.claims import claims
+
+RECAP = ("Heat 3: Kai Moana scored 17.10 (best waves 9.10 and 8.00) and beat Leo Santos on 13.65 (best waves 7.15 "
+         "and 6.50).")
+
+
+def row(post: str, labels: list[str], split: str = "dev") -> dict[str, Any]:
+    task = {"id": "t", "context": RECAP, "instruction": "Write a recap.", "expected_behavior": "answer"}
+    found = claims(task, post)
+    assert len(found) == len(labels)
+    labelled = [{"text": c.text, "start": c.start, "label": label} for c, label in zip(found, labels, strict=True)]
+    return {"id": post, "split": split, "task": task, "response": post, "claims": labelled}
+
+
+def test_evaluate_counts_agreement_and_false_positives() -> None:
+    rows = [
+        row("Kai posted a 17.10 heat total.", ["true"]),  # supported, labelled true: agree
+        row("Kai Moana's 17.10 is the best single wave of the round.", ["misattributed"]),  # both false: agree
+        row("Kai posted a 13.65 heat total.", ["true"]),  # misattributed by the metric, labelled true: a false positive
+        row("Kai posted a 17.90 heat total.", ["unsupported"], split="heldout"),  # other split: not counted on dev
+    ]
+    dev = evaluate(rows, "dev")
+    assert dev["claims"] == 3
+    assert dev["agreement"] == pytest.approx(2 / 3)
+    assert dev["false_positive_rate"] == pytest.approx(1 / 2)
+    assert dev["false_claims_caught"] == 1.0
+    assert [d["number"] for d in dev["disagreements"]] == ["13.65"]
+    assert evaluate(rows)["claims"] == 4
+
+
+def test_bad_label_and_missing_file_raise(tmp_path: Path) -> None:
+    bad = row("Kai posted a 17.10 heat total.", ["true"])
+    bad["claims"][0]["label"] = "maybe"
+    path = tmp_path / "set.jsonl"
+    path.write_text(json.dumps(bad) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="maybe"):
+        load_labelled(path)
+    with pytest.raises(FileNotFoundError, match="--path"):
+        load_labelled(tmp_path / "absent.jsonl")
+
+
+def test_main_prints_both_splits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "set.jsonl"
+    rows = [row("Kai posted a 17.10 heat total.", ["true"]), row("Kai won by 3.55.", ["unsupported"], "heldout")]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    results = main(["--path", str(path)])
+    assert set(results) == {"dev", "heldout"} and results["heldout"]["agreement"] == 1.0
+    assert "heldout: agreement 100.0%" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not DEFAULT_PATH.is_file(), reason="the labelled set ships with the repository only")
+def test_committed_set_is_complete_and_split_by_task() -> None:
+    rows = load_labelled()
+    labels = Counter(c["label"] for r in rows for c in r["claims"])
+    assert sum(labels.values()) >= 400 and set(labels) <= set(LABELS)
+    splits: dict[str, set[str]] = {}
+    for r in rows:
+        splits.setdefault(r["task"]["id"], set()).add(r["split"])
+        for c in r["claims"]:
+            assert r["response"][c["start"] : c["start"] + len(c["text"])] == c["text"]
+            if "labels" in c:  # the annotators disagreed: both first labels and the adjudication note are kept
+                assert len(c["labels"]) == 2 and c["labels"][0] != c["labels"][1] and c["note"]
+    assert all(len(s) == 1 for s in splits.values())  # a task's posts are all in one split
