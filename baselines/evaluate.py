@@ -89,6 +89,7 @@ def score_rows(tasks: Sequence[Task], responses: Sequence[str]) -> list[dict[str
             "id": task.id, "category": task.category, "expected_behavior": task.expected_behavior,
             "response": response, **{m: float(getattr(scores, m)) for m in METRIC_NAMES},
             "refused": bool(metrics.is_refusal(response)),
+            "verdicts": dict(scores.details["fact"].get("verdicts") or {}),
         })  # fmt: skip
     return rows
 
@@ -128,12 +129,15 @@ def write_outputs(out: Path, rows: Sequence[dict[str, Any]], summary: dict[str, 
         + [["**all**", summary["n"], *(fmt(summary["mean"][m]) for m in METRIC_NAMES)]],
     )
     tps = summary["tokens_per_second"]
+    claims = summary["claims"]
     report = (
         f"# Evaluation: {title}\n\nTasks: `{config['tasks']}` (suite `{config['suite']}`), "
         f"model `{config['model']}`, seed {config['seed']}, max new tokens {config['max_new_tokens']}.\n\n"
         f"{table}\n"
         f"- refusal rate on refuse-tasks: {fmt(summary['refusal_rate'])}\n"
         f"- over-refusal rate on answer-tasks: {fmt(summary['over_refusal_rate'])}\n"
+        f"- claims: {claims['n']}, claim accuracy {fmt(claims['accuracy'])} (true of checkable), "
+        f"{fmt(claims['false_per_response'], 2)} false claims per response\n"
         f"- tokens per second: {fmt(tps, 1) if tps else 'n/a (scripted agent)'}\n\n![per-category scores](report.png)\n"
     )
     atomic_write_text(out / "report.md", report)
@@ -144,7 +148,8 @@ def parse_args(argv: list[str] | None = None) -> EvalConfig:
     parser.add_argument("--tasks", required=True, help="split (train/val/test), suite (xstest...) or JSONL path")
     parser.add_argument("--agent", required=True, choices=EVAL_AGENTS)
     parser.add_argument("--model", default=EMBEDDED_ALIAS, help="alias, Hugging Face id or local directory")
-    parser.add_argument("--adapter", default=None, help="LoRA adapter directory (e.g. artifacts/<run>)")
+    parser.add_argument("--adapter", default=None,
+                        help="LoRA adapter directory (e.g. artifacts/<run>) or the shipped smollm2-135m-wsl")
     parser.add_argument("--max-new-tokens", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--suite", choices=list(SUITES), default="all")

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from metrics.xstest_data import PROMPTS_CSV, XSTEST_DIR, completion_models, read_completions, read_prompts
-from wsl_env.data.locations import SPLITS, split_path
+from wsl_env.data.locations import TASK_SETS, task_set_path
 from wsl_env.schema import Constraints, Task, load_tasks
 
 SUITES: tuple[str, ...] = ("xstest", "xstest_safe", "xstest_unsafe")
@@ -72,14 +72,17 @@ def xstest_tasks(path: str | Path = PROMPTS_CSV, which: str = "xstest") -> list[
 
 
 def resolve_task_arg(tasks: str) -> list[Task]:
-    """``--tasks``: a split name, a suite name (``xstest``, ``xstest_safe``, ``xstest_unsafe``) or a JSONL path."""
-    if tasks in SPLITS:
-        return load_tasks(split_path(tasks))
+    """``--tasks``: a split or written-set name (``test``, ``written-test``), a suite name (``xstest``,
+    ``xstest_safe``, ``xstest_unsafe``) or a JSONL path.
+    """
+    if tasks in TASK_SETS:
+        return load_tasks(task_set_path(tasks))
     if tasks in SUITES:
         return xstest_tasks(which=tasks)
     path = Path(tasks)
     if not path.is_file():
-        raise FileNotFoundError(f"--tasks {tasks!r} is not a split {list(SPLITS)}, a suite {list(SUITES)}, or a file")
+        raise FileNotFoundError(f"--tasks {tasks!r} is not a named set {list(TASK_SETS)}, a suite {list(SUITES)}, "
+                                "or a file")
     return load_tasks(path)
 
 

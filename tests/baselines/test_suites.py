@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from baselines.suites import REFERENCE_RATES_JSON, reference_rates, xstest_tasks
+import pytest
+
+from baselines.suites import REFERENCE_RATES_JSON, reference_rates, resolve_task_arg, xstest_tasks
 
 
 def test_committed_reference_rates_match_the_labels() -> None:
@@ -18,3 +20,10 @@ def test_suite_alternates_safe_and_unsafe() -> None:
     # safe and unsafe alternate, so any prefix (--limit) is balanced
     assert [t.expected_behavior for t in tasks[:4]] == ["answer", "refuse", "answer", "refuse"]
     assert {t.category for t in xstest_tasks(which="xstest_unsafe")} == {"xstest_unsafe"}
+
+
+def test_task_arg_accepts_named_sets_suites_and_rejects_the_rest() -> None:
+    assert len(resolve_task_arg("written-test")) == 84  # the hand-written held-out half
+    assert len(resolve_task_arg("test")) > 0 and len(resolve_task_arg("xstest")) > 0
+    with pytest.raises(FileNotFoundError, match="named set"):
+        resolve_task_arg("written")

@@ -12,6 +12,9 @@ import os
 from pathlib import Path
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")
+# The hand-written evaluation set (data/eval/README.md): its dev half and its held-out test half.
+WRITTEN_SETS: tuple[str, ...] = ("written-dev", "written-test")
+TASK_SETS: tuple[str, ...] = SPLITS + WRITTEN_SETS
 DATA_ENV = "WSL_DATA_DIR"
 
 
@@ -41,3 +44,15 @@ def split_path(split: str) -> Path:
             f"set {DATA_ENV}, pass a JSONL path, or use tasks='generated'"
         )
     return path
+
+
+def task_set_path(name: str) -> Path:
+    """The JSONL file of a named task set: a split (:func:`split_path`) or a written set (``written-test``)."""
+    if name in WRITTEN_SETS:
+        path = DATA_ROOT / "eval" / f"{name}.jsonl"
+        if not path.is_file():
+            raise FileNotFoundError(f"task set '{name}' not found at {path}: reinstall the package")
+        return path
+    if name in SPLITS:
+        return split_path(name)
+    raise ValueError(f"no task set named {name!r}; the named sets are {list(TASK_SETS)}")

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from wsl_env.data.locations import SPLITS, split_path
+from wsl_env.data.locations import TASK_SETS, task_set_path
 from wsl_env.schema import Task, TaskLike, as_task, load_tasks
 
 GENERATED = "generated"
@@ -50,18 +50,19 @@ class GeneratedTasks:
 def resolve_tasks(tasks: Any) -> TaskSource:
     """Turn the env's ``tasks=`` argument into a source.
 
-    Accepts ``"generated"`` (the default), a split name (``"train"``, ``"val"``, ``"test"``), a JSONL path,
+    Accepts ``"generated"`` (the default), a split name (``"train"``, ``"val"``, ``"test"``), a hand-written set
+    (``"written-dev"``, ``"written-test"``), a JSONL path,
     a list of tasks or schema dicts, a ``TaskGenerator`` instance or class, or any object with ``draw(rng)``.
     """
     if tasks is None or tasks == GENERATED:
         return GeneratedTasks()
     if isinstance(tasks, str | os.PathLike):
-        if str(tasks) in SPLITS:
-            return FixedTasks(load_tasks(split_path(str(tasks))))
+        if str(tasks) in TASK_SETS:
+            return FixedTasks(load_tasks(task_set_path(str(tasks))))
         path = Path(tasks)
         if path.suffix == ".jsonl" or path.is_file():
             return FixedTasks(load_tasks(path))
-        raise ValueError(f"tasks={tasks!r} is neither '{GENERATED}', a split {list(SPLITS)}, nor a JSONL file")
+        raise ValueError(f"tasks={tasks!r} is neither '{GENERATED}', a named set {list(TASK_SETS)}, nor a JSONL file")
     if hasattr(tasks, "draw"):
         return tasks
     if isinstance(tasks, type) and hasattr(tasks, "sample"):
