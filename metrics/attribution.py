@@ -27,7 +27,7 @@ import re
 from typing import NamedTuple
 
 from metrics.entities import ATHLETE, EVENT, Entities, Mention, find_mentions
-from metrics.numbers import SCALE, NumberMention
+from metrics.numbers import SCALE, NumberMention, is_ordinal
 from metrics.statistics import (
     ATHLETE_STATISTICS,
     EVENT_ONLY,
@@ -66,7 +66,6 @@ _FILLERS = frozenset({"has", "have", "had", "is", "was", "a", "an", "the", "his"
 _CONNECTOR_WORDS = re.compile(r"[a-z'\u2019.]+|[^a-z'\u2019.\s]")
 # "Kai won 17.10 to 13.65": a number set against the previous one belongs to the other side.
 _CONTRAST = re.compile(r"[ \t]*(?:to|vs\.?|versus|against|over|-|\u2013)[ \t]*(?:a |an |the )?")
-_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)$", re.IGNORECASE)
 _STANDS = re.compile(r"\b(?:sits|sat|sitting|stands|stood|is now|now)[ \t]+$")
 _RECORD_AFTER = re.compile(r"[ \t]+(?:in heats|heat record|record|w-l|win-loss)\b")
 _RANGE = re.compile(r"^[ \t]*(?:-|\u2013|to)[ \t]*$")
@@ -113,6 +112,23 @@ def _joined(text: str) -> bool:
     return any(w in _JOINERS for w in words) and all(w in _JOINERS or w in _FILLERS for w in words)
 
 
+def _record_pair(lower: str, numbers: list[NumberMention], ends: list[int], i: int, end: int) -> str | None:
+    """Whether numbers ``i`` and ``i + 1`` read as a win-loss record: ``"named"`` ("15-9 in heats", "a 12-4
+    record"), ``"bare"`` (two small integers joined by a dash, nothing after: "went 18-8") or ``None``.
+    """
+    if i + 1 >= len(numbers) or numbers[i + 1].readings[0][1] < SCALE:
+        return None
+    if not _RANGE.match(lower[ends[i] : numbers[i + 1].start]):
+        return None
+    if _RECORD_AFTER.match(lower, ends[i + 1], min(end, ends[i + 1] + 24)):
+        return "named"
+    small = all(0 <= m.value <= 200 for m in numbers[i : i + 2])  # not "the 2025-26 season", "$5-10k"
+    bare = lower[ends[i] : numbers[i + 1].start] == "-" and small and not numbers[i + 1].text.lower().endswith("k")
+    if bare and after_statistic(lower[ends[i + 1] : min(end, ends[i + 1] + 60)], 0, True)[0] is None:
+        return "bare"
+    return None
+
+
 def _bracket_owner(lower: str, numbers: list[NumberMention], ends: list[int], i: int, start: int) -> int | None:
     """The index of the number whose brackets hold number ``i`` ("17.10 (9.10 + 8.00)"), if any."""
     opening = lower.rfind("(", max(start, numbers[i].start - _WINDOW), numbers[i].start)
@@ -154,12 +170,9 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
             if heats_named or in_heats_cell or _WON_BEFORE.search(lower, window, mention.start) or (
                     "heats" in forced.values()):
                 stat, forced[i + 1] = "wins", "heats"
-        if (stat in (None, "heat_total", "wave_score") and integer and i + 1 < len(numbers) and i + 1 not in forced
-                and numbers[i + 1].readings[0][1] >= SCALE and _RANGE.match(lower[ends[i] : numbers[i + 1].start])
-                and (_RECORD_AFTER.match(lower, ends[i + 1], min(end, ends[i + 1] + 24))
-                     or (lower[ends[i] : numbers[i + 1].start] == "-" and not span
-                         and after_statistic(lower[ends[i + 1] : min(end, ends[i + 1] + 60)], 0, True)[0] is None))):
-            stat, forced[i + 1] = "wins", "losses"  # "15-9 in heats", "a 12-4 record", "the top heat, 18-8"
+        record = _record_pair(lower, numbers, ends, i, end) if integer and i + 1 not in forced else None
+        if stat in (None, "heat_total", "wave_score") and record == "named":
+            stat, forced[i + 1] = "wins", "losses"  # "15-9 in heats", "a 12-4 record"
         if stat is None:
             stat = before_statistic(lower, window, mention.start, adjacent, integer)
             if stat == "wave_or_count":
@@ -168,6 +181,9 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
                 stat = "wins" if i + 1 < len(numbers) and _RANGE.match(lower[ends[i] : numbers[i + 1].start]) else None
                 if stat:
                     forced[i + 1] = "losses"
+        if (stat in (None, "heat_total") and record == "bare" and not span
+                and not _DEFEAT.search(blanked, max(floor, mention.start - 40), mention.start)):
+            stat, forced[i + 1] = "wins", "losses"  # "the top heat, 18-8": integer heat totals are never written so
         if stat is None and _PERCENT.match(after):
             stat = "win_rate"
         if stat is None and _TOTAL_OF_WAVES.match(lower, ends[i], min(end, ends[i] + 60)):
@@ -191,7 +207,7 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
             stat = stats[i - 1]
         if stat is None and integer and 1950 <= mention.value <= 2100:
             stat = "year"
-        if stat is None and _ORDINAL.search(mention.text) and _STANDS.search(lower, window, mention.start):
+        if stat is None and is_ordinal(mention.text) and _STANDS.search(lower, window, mention.start):
             stat = "rank"  # "Valtonen sits 6th"
         stats.append(stat)
         cue_ends.append(ends[i] + span)

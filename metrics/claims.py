@@ -37,7 +37,7 @@ from metrics.attribution import (
     sentence_numbers,
 )
 from metrics.entities import ATHLETE, Entities, context_entities
-from metrics.numbers import SCALE, NumberMention, NumberSupport, extract_numbers
+from metrics.numbers import SCALE, NumberMention, NumberSupport, extract_numbers, is_ordinal
 from metrics.parse import Parse, safe_lower, sentence_spans
 from metrics.statistics import comparable, compatible, possible
 from metrics.tables import Cell, table_cells
@@ -46,7 +46,6 @@ __all__ = ["FALSE_VERDICTS", "VERDICTS", "Claim", "ContextFacts", "Fact", "claim
 
 VERDICTS: tuple[str, ...] = ("supported", "derived", "misattributed", "unsupported", "unverifiable")
 FALSE_VERDICTS: frozenset[str] = frozenset({"misattributed", "unsupported"})
-_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
 _MAX_PAIR_FACTS = 150  # sums and differences are formed over at most this many context facts (quadratic)
 
 
@@ -154,7 +153,7 @@ _POSITION_STATISTICS = frozenset({"rank", "finish", "round", "heat_number"})
 def _statistic_agrees(reading: Reading, fact: Fact) -> bool:
     claimed = reading.statistic
     if fact.statistic is None and claimed is not None:
-        if fact.text[-2:].lower() in _ORDINAL_SUFFIXES:
+        if is_ordinal(fact.text):
             return claimed in _POSITION_STATISTICS
         if fact.readings[0][1] < SCALE:  # written with decimals
             return claimed in _SCORE_STATISTICS
@@ -169,12 +168,14 @@ def _subject_agrees(reading: Reading, fact: Fact) -> bool:
 
 def _derivation_fits(reading: Reading, a: Fact, b: Fact, operation: str) -> bool:
     stat = reading.statistic
-    if reading.mention.text[-2:].lower() in _ORDINAL_SUFFIXES:
+    if is_ordinal(reading.mention.text):
         return False  # "6th" is a position, never a sum or a difference
     if reading.subject_kind == ATHLETE and None not in (a.subject, b.subject) and reading.subject not in (
         a.subject, b.subject
     ):
         return False
+    if operation == "difference" and {a.statistic, b.statistic} == {"heats", "wins"} and a.subject == b.subject:
+        return stat in (None, "losses")  # "went 16-7": heats surfed minus heats won
     if operation == "difference":
         if not comparable(a.statistic, b.statistic):
             return False

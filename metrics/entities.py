@@ -135,6 +135,40 @@ def _classify(words: list[str]) -> tuple[str, str, str | None] | None:
     return ATHLETE, " ".join(words), None
 
 
+# Label words of notes ("start time:", "prize money:", "win percentage:"): a line headed by one is not an athlete's.
+_LABEL_WORDS = frozenset(
+    "time start end rate percentage money prize purse win wins loss losses points pts rank ranking heat heats "
+    "round final finals semi quarter result results score scores total totals average avg best top date day venue "
+    "location event events swell conditions wind tide record records stats stat season update summary note notes "
+    "field draw waves wave surfers podium podiums format length entry entries".split()
+)
+_MIN_LOWER_HEADS = 2  # a notes-style list names at least two athletes this way
+
+
+def _lower_case_names(context: str, athletes: dict[str, None]) -> dict[str, str]:
+    """Athletes a context names in lower case at the head of lines of figures ("nadia oyarzun: rank 13, ..."),
+    added to ``athletes`` under their capitalised name (particles stay lower case; a name the context also writes
+    capitalised is that athlete). Returns canonical name -> the lower-case form. Only a list of at least two such
+    lines counts, and never a line headed by a label word ("start time:", "prize money:").
+    """
+    found: dict[str, str] = {}
+    for match in _LOWER_HEAD.finditer(context):
+        words = match.group(1).split()
+        if any(w in _LABEL_WORDS for w in words) or re.fullmatch(_PARTICLE, words[0]):
+            continue
+        titled = [w if re.fullmatch(_PARTICLE, w) else w.capitalize() for w in words]
+        if any(w in _NOT_NAME or w in EVENT_WORDS or w in PLACE_WORDS for w in titled):
+            continue
+        name = " ".join(titled)
+        name = next((a for a in athletes if a.lower() == name.lower()), name)
+        found[name] = " ".join(words)
+    if len(found) < _MIN_LOWER_HEADS:
+        return {}
+    for name in found:
+        athletes.setdefault(name, None)
+    return found
+
+
 @functools.lru_cache(maxsize=4096)
 def context_entities(context: str, instruction: str = "") -> Entities:
     """The athletes, events and places named in a context (and its instruction), with their aliases (cached)."""
@@ -158,13 +192,7 @@ def context_entities(context: str, instruction: str = "") -> Entities:
                     places.setdefault(place, None)
             else:
                 places.setdefault(name, None)
-    lowered: dict[str, str] = {}  # canonical (title-cased) name -> the name as the context writes it
-    for match in _LOWER_HEAD.finditer(context):
-        words = match.group(1).split()
-        titled = [w.capitalize() for w in words]
-        if not any(w in _NOT_NAME or w in EVENT_WORDS or w in PLACE_WORDS for w in titled):
-            athletes.setdefault(" ".join(titled), None)
-            lowered[" ".join(titled)] = " ".join(words)
+    lowered = _lower_case_names(context, athletes)
     # "Introduce Nalu Whitlock": a run that is another athlete's name with a word in front is that athlete.
     for name in list(athletes):
         if any(name.endswith(" " + other) for other in athletes if other != name):
@@ -184,16 +212,14 @@ def context_entities(context: str, instruction: str = "") -> Entities:
             aliases[place] = (EVENT, only_event or place)
     parts: dict[str, list[str]] = {}
     for name in athletes:
-        forms = [name]
-        if name in lowered:  # "nadia oyarzun" is also "Nadia oyarzun" and "Nadia Oyarzun" in a post
+        aliases[name] = (ATHLETE, name)
+        if name in lowered:  # "nadia oyarzun" is also "Nadia oyarzun" in a post (whole names only)
             low = lowered[name]
-            forms += [low, low[:1].upper() + low[1:]]
-        for form in forms:
-            aliases[form] = (ATHLETE, name)
-            words = form.split()
-            for part in {words[0], words[-1]}:
-                if name not in parts.get(part, ()):
-                    parts.setdefault(part, []).append(name)
+            aliases.setdefault(low, (ATHLETE, name))
+            aliases.setdefault(low[:1].upper() + low[1:], (ATHLETE, name))
+        words = name.split()
+        for part in {words[0], words[-1]}:
+            parts.setdefault(part, []).append(name)
     for part, owners in parts.items():
         if len(owners) == 1 and part not in aliases and part not in _NOT_NAME:
             aliases[part] = (ATHLETE, owners[0])

@@ -15,7 +15,8 @@ What counts as a number mention:
   score is the sum of a surfer's best two waves). In responses ``one`` is skipped (it is mostly a pronoun: "one of the
   best"); in a context, ``one`` and written ordinals (``third``) also count as support.
 
-Never number mentions: numbered-bullet markers at a line start (``1.``, ``2)``), hashtags (``#WSL2026``), digits
+Never number mentions: numbered-bullet markers at a line start (``1.``, ``2)``) or run inline after a colon
+(``Odile: 1. She is ranked ... 2. She won ...``, a run counting up from 1), hashtags (``#WSL2026``), digits
 glued to letters on the left (ids such as ``R16`` or ``QF2``), and digits inside URLs or paths. A fraction's two
 sides are two numbers (``20/27``).
 
@@ -39,6 +40,7 @@ __all__ = [
     "NumberMention",
     "NumberSupport",
     "extract_numbers",
+    "is_ordinal",
     "number_support",
 ]
 
@@ -54,15 +56,15 @@ _DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2012": "-", "\ufe63": 
 _NUMBER = re.compile(
     r"(?=[-.\d])"  # lets the regex engine jump between candidate characters
     r"(?P<sign>-)?"
-    r"(?:(?P<int>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.(?P<frac>\d+)|,(?P<comma_frac>\d{2})(?![\d,]))?"
-    r"|\.(?P<frac_only>\d+))"
+    r"(?:(?P<int>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.(?P<frac>\d+))?|\.(?P<frac_only>\d+))"
     r"(?P<suffix>\s?(?:[kKmM]|[bBmM][nN])\b|\s(?:thousand|million|billion)\b|(?:st|nd|rd|th|ST|ND|RD|TH)\b)?"
 )
 _GLUE = frozenset(".#@/\\_")
 _BULLET_MARKER = re.compile(r"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?\d{1,3}[.)](?=\s|$)")
 # A numbered list run inline: "Odile: 1. She is ranked No. 4. 2. She won ..." (after a colon or a sentence's end,
-# before a capital; "No. 4. She" is not one). Only a run counting up from 1 is a list.
-_INLINE_MARKER = re.compile(r"(?:^|[:.!?][ \t]+)(\d{1,2})[.)][ \t]+(?=[A-Z])")
+# before a capital; "No. 4. She" is not one, nor a standings line "Kai: 1. Leo: 2."). Only a run counting up from 1
+# is a list.
+_INLINE_MARKER = re.compile(r"(?:^|[:.!?][ \t]+)(\d{1,2})[.)][ \t]+(?=[A-Z])(?![A-Za-z'\u2019-]+[ \t]*:)")
 _NOT_BEFORE_MARKER = re.compile(r"(?i)\b(?:no|nr|number|ranked|heat|round)\.?[ \t]*$")
 
 
@@ -149,11 +151,19 @@ def _readings(int_part: str, frac: str, suffix: str) -> tuple[tuple[int, int], .
     return (first,)
 
 
+_DIGIT_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)$", re.IGNORECASE)
+
+
+def is_ordinal(text: str) -> bool:
+    """Whether a number as written is an ordinal ("3rd", "21st", "third"), i.e. a position."""
+    return _DIGIT_ORDINAL.search(text) is not None or text.lower() in _ORDINALS
+
+
 def _digit_mentions(text: str, skip: set[int]) -> list[NumberMention]:
     out: list[NumberMention] = []
     for match in _NUMBER.finditer(text):
         start = match.start()
-        sign, int_part, frac, comma_frac, frac_only, suffix = match.groups()
+        sign, int_part, frac, frac_only, suffix = match.groups()
         negative = sign is not None
         if start:
             before = text[start - 1]
@@ -167,7 +177,7 @@ def _digit_mentions(text: str, skip: set[int]) -> list[NumberMention]:
                 continue
         if start in skip:
             continue
-        readings = _readings(int_part or "", frac or comma_frac or frac_only or "", suffix or "")
+        readings = _readings(int_part or "", frac or frac_only or "", suffix or "")
         out.append(NumberMention(text[start : match.end()].strip(), start, readings, negative))
     return out
 

@@ -204,9 +204,10 @@ def after_statistic(after: str, value: float, integer: bool) -> tuple[str | None
             return None, 0
     name = match.lastgroup
     if name in _INTEGER_ONLY and not integer:
-        # "9.87 excellent scores", "11.94 heats": named outright, and impossible (see ``possible``); "a 15.20 win",
-        # "an 18.40 heat" are scores.
-        if name not in _COUNT_NOUNS or (name == "heats" and not match.group(0).rstrip().endswith("heats")):
+        # "9.87 excellent scores", "11.94 heats": a plural count noun names the number outright, and a decimal
+        # cannot be a count (see ``possible``); "a 15.20 win", "an 18.40 heat", "a 9.10 excellent wave", "9.10
+        # starts the comeback" are scores.
+        if name not in _COUNT_NOUNS or _COUNT_PLURAL.fullmatch(match.group(0).strip(" \t-")) is None:
             return None, 0
     elif name == "heat_total_decimal" and integer:
         return None, 0
@@ -218,6 +219,8 @@ def after_statistic(after: str, value: float, integer: bool) -> tuple[str | None
         name = "waves_ridden" if integer else "wave_score"
     elif name == "heat_total" and abs(value) >= 1000 and "point" in match.group(0):
         name = "points"
+    elif name == "points" and not integer and abs(value) < 100:
+        return None, 0  # "won with 15.93 points": a score, not ranking points; which score is not said
     return name, match.end()
 
 
@@ -285,10 +288,15 @@ _ADJACENT_REACH = 24  # the longest adjacent cue ("world no.:", "by less than") 
 # Cues that only name a count or a position: "won 17.10" and "a 15.20 win" are scores, not wins.
 _INTEGER_ONLY = frozenset({"rank", "round", "heat_number", "wins", "losses", "heats", "events", "podiums",
                            "surfers", "excellent", "heats_run", "finish", "record"})
-# Count nouns after a number name it whatever its form: a decimal before them is an impossible count.
+# Plural count nouns after a number name it whatever its form: a decimal before them is an impossible count.
 _COUNT_NOUNS = frozenset({"heats", "events", "podiums", "surfers", "excellent"})
-# Position cues that name the number whatever its form ("No. 10.39", "Round of 1.93": impossible positions).
-_POSITION_CUE = re.compile(r"(?:\bno|\bnr|\bnumber|#|\bround)")
+_COUNT_PLURAL = re.compile(
+    r"heats|events|contests|podiums|podium finishes|surfers|athletes|competitors|entrants"
+    r"|(?:excellent|exc\.?)[ \t]+(?:scores|rides|waves|marks)"
+)
+# Position cues that name the number whatever its form ("No. 10.39", "Round of 1.93": impossible positions); a
+# bare "round" or "no" does not ("the final round 17.10 ...", "no 9.10 for Leo").
+_POSITION_CUE = re.compile(r"(?:\bno\.|\bnr\.?|\bnumber\b|#|\bworld no|\bround of)")
 # Adjacent cues that name the number outright, whatever follows it ("Round of 32 heat", "No. 4 seed", "won by 1,440
 # points").
 _NAMING = frozenset({"rank", "round", "heat_number", "margin"})

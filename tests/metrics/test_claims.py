@@ -129,12 +129,44 @@ PROSE = ("Odette Rautenbach opened with a 7.10 and then found an 8.83. Priya Vil
         (PROSE, "The final lasted 7.10 minutes.", ("7.10", None, "time", "misattributed")),
         # the post's own shape is not a claim about the context
         (RECAP, "Format: 0-2 hashtags.", ("0", None, "format", "unverifiable")),
-        # a decimal comma: "14,40" is 14.40
-        (RECAP, "Leo Santos: 13,65.", ("13,65", "Leo Santos", None, "supported")),
     ],
 )
 def test_dev_split_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
     assert expected in read(context, post)
+
+
+# Regressions the rules above must not cause (each a correct or unreadable claim that stays not false).
+PRIZE = "Kai Moana won the final. The winner takes home 100 thousand dollars."
+LABELS = "start time: 7:30am\nwin percentage: 62%\nHeat 1: Kai Moana scored 9.10 and 8.00."
+PARTICLE = ("Kai da Silva won the Tern Island Pro.\nkai da silva: rank 3, 19,250 pts\n"
+            "mara lowe: rank 5, 15,110 pts")
+
+
+@pytest.mark.parametrize(
+    ("context", "post"),
+    [
+        (PROSE, "Odette Rautenbach won with 15.93 points."),  # a decimal "points" is a score, not ranking points
+        (PRIZE, "Kai Moana collected the $100,000 prize."),  # "100 thousand" is no ordinal
+        (LABELS, "Kai Moana took time to settle, then found a 9.10."),  # "start time:" is no athlete
+        (PARTICLE, "Kai da Silva sits on 19,250 points."),  # one athlete, whatever the case of "da"
+        (SEASON + " Ines Mbeki was the 2025 champion.", "Ines Mbeki, the 2025 champion, heads into the 2025-26 "
+         "season."),  # a season is no win-loss record ("26" is read as a year's end, not losses)
+        (SEASON, "Ines Mbeki leads Felipe Sorensen 16-5 in heat wins."),  # a head-to-head line is no record
+        (SEASON, "Ines Mbeki went 16-7 in heats."),  # 7 = 23 - 16, her losses
+        (RECAP, "Kai Moana opened with a 9.10 excellent wave."),  # a singular noun: a score
+        (RECAP, "Kai Moana's 9.10 starts the comeback."),  # "starts" the verb, not events
+        (RECAP, "In the final round 17.10 was the top score."),  # a bare "round" names no position
+        (RECAP, "No 9.10 came close on the day."),  # nor a bare "no"
+    ],
+)
+def test_rules_keep_correct_claims_true(context: str, post: str) -> None:
+    assert not [c for c in claims(task(context), post) if c.is_false]
+
+
+def test_standings_line_is_not_a_numbered_list() -> None:
+    # "Kai: 1. Leo: 2." states ranks: the numbers stay claims, so a false one is caught
+    found = read(SEASON, "Ranks: Felipe Sorensen: 1. Ines Mbeki: 2.")
+    assert [c[0] for c in found] == ["1", "2"]
 
 
 def test_inline_numbered_list_markers_are_not_claims() -> None:
