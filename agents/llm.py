@@ -40,7 +40,7 @@ class LLMAgent:
 
     Args:
         model: alias, Hugging Face id or local directory, or a loaded ``(model, tokenizer)`` pair.
-        adapter: a PEFT LoRA adapter directory.
+        adapter: a PEFT LoRA adapter directory, or "smollm2-135m-wsl" (the shipped adapter).
         dtype: ``"auto"`` (bf16 on CPUs with AVX-512 BF16/AMX, else fp32), ``None``/``"float32"``, ``"bf16"``.
         do_sample, temperature, top_p, top_k: sampling settings (greedy by default).
         batch_size: prompts per ``generate`` call.

@@ -44,6 +44,7 @@ class EvalConfig:
     batch_size: int = 16
     limit: int | None = None
     progress: bool = True
+    dtype: str = "auto"
 
 
 def select_suite(tasks: Sequence[Task], suite: str) -> list[Task]:
@@ -60,7 +61,7 @@ def build_agent(config: EvalConfig) -> Any:
         raise ValueError(f"unknown agent {config.agent!r}; choose one of {list(EVAL_AGENTS)}")
     if config.agent == "llm":
         return make_agent("llm", model=config.model, adapter=config.adapter, seed=config.seed,
-                          batch_size=config.batch_size)
+                          batch_size=config.batch_size, dtype=config.dtype)
     if config.agent == "random":
         return make_agent("random", seed=config.seed)
     return make_agent(config.agent)
@@ -94,6 +95,13 @@ def score_rows(tasks: Sequence[Task], responses: Sequence[str]) -> list[dict[str
     return rows
 
 
+def _weights_dtype(agent: Any) -> str | None:
+    """The dtype the agent's model computes in (``"auto"`` resolves per machine), for the summary."""
+    model = getattr(agent, "model", None)
+    parameters = getattr(model, "parameters", None)
+    return str(next(iter(parameters())).dtype).removeprefix("torch.") if parameters is not None else None
+
+
 def evaluate(config: EvalConfig, agent: Any = None) -> dict[str, Any]:
     """Run the evaluation and write its files; returns the summary."""
     tasks = select_suite(resolve_task_arg(config.tasks), config.suite)
@@ -110,6 +118,7 @@ def evaluate(config: EvalConfig, agent: Any = None) -> dict[str, Any]:
         "headline": SUITES[config.suite], "headline_score": summary["mean"][SUITES[config.suite]],
         "seconds": seconds, "responses_per_second": len(rows) / seconds if seconds > 0 else None,
         "tokens_per_second": stats.tokens_per_second if stats is not None else None,
+        "weights_dtype": _weights_dtype(agent),
         "config": asdict(config),
     })  # fmt: skip
     write_outputs(Path(config.out), rows, summary)
@@ -157,6 +166,8 @@ def parse_args(argv: list[str] | None = None) -> EvalConfig:
     parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N tasks")
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--no-progress", dest="progress", action="store_false")
+    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "fp32", "bf16", "bfloat16"],
+                        help="weights dtype: auto (bf16 where the CPU has native bf16, else float32), float32, bf16")
     args = parser.parse_args(argv)
     if args.max_new_tokens < 1:
         parser.error("--max-new-tokens must be >= 1")

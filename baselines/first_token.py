@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m baselines.first_token", description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", default="test", help="split, suite or JSONL path")
     parser.add_argument("--model", default=EMBEDDED_ALIAS)
-    parser.add_argument("--adapter", default=None, help="LoRA adapter directory")
+    parser.add_argument("--adapter", default=None, help="LoRA adapter directory or the shipped smollm2-135m-wsl")
     parser.add_argument("--limit", type=int, default=None, help="only the first N tasks")
     parser.add_argument("--json", action="store_true", help="print one JSON record per task before the summary")
     args = parser.parse_args(argv)

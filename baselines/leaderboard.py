@@ -1,8 +1,10 @@
 """The leaderboard: every agent on the same test split and on XSTest, side by side.
 
-    python -m baselines.leaderboard --out results/leaderboard
+    python -m baselines.leaderboard                       # writes runs/leaderboard/
 
-Agents: random, refuse, template, the base model, and each trained adapter found under ``artifacts/``.
+Agents: random, refuse, template, the base model, the shipped adapter ``smollm2-135m-wsl`` (on the embedded model),
+and each trained adapter found under ``artifacts/``. The committed board in ``results/`` is updated by hand from a
+run (``--out`` never defaults to it).
 Writes ``leaderboard.md``, ``leaderboard.json`` and ``leaderboard.png``; each agent's full evaluation lands in
 ``<out>/<agent>/`` (the files of ``python -m baselines.evaluate``).
 """
@@ -23,7 +25,7 @@ from baselines.report import METRIC_NAMES, bar_chart, fmt, markdown_table
 from baselines.suites import load_reference_rates
 from wsl_env.artifacts import discover_adapters
 from wsl_env.io import atomic_write_text
-from wsl_env.models import EMBEDDED_ALIAS
+from wsl_env.models import EMBEDDED_ALIAS, SHIPPED_ADAPTER, shipped_available
 
 
 def machine() -> str:
@@ -40,6 +42,8 @@ def entrants(model: str, artifacts: str | None, include_llm: bool) -> list[tuple
                                               ("template (upper bound)", "template", None)]
     if include_llm:
         out.append((f"{model} (base)", "llm", None))
+        if model == EMBEDDED_ALIAS and shipped_available():
+            out.append((f"{model} + {SHIPPED_ADAPTER}", "llm", SHIPPED_ADAPTER))
         out += [(f"{model} + {a.name}", "llm", str(a.path)) for a in discover_adapters(artifacts)]
     return out
 
@@ -98,9 +102,9 @@ def write(out: Path, result: dict[str, Any]) -> None:
     bar_chart({e["agent"]: e for e in result["entries"]}, out / "leaderboard.png", f"Leaderboard on {result['tasks']}")
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m baselines.leaderboard", description=__doc__.split("\n")[0])
-    parser.add_argument("--tasks", default="test", help="split, suite or JSONL path")
+    parser.add_argument("--tasks", default="test", help="split, written set, suite or JSONL path")
     parser.add_argument("--model", default=EMBEDDED_ALIAS)
     parser.add_argument("--artifacts", default=None, help="adapters directory (default: artifacts/)")
     parser.add_argument("--max-new-tokens", type=int, default=128)
@@ -111,9 +115,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-llm", action="store_true", help="scripted agents only")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    parser.add_argument("--out", default="results/leaderboard")
+    parser.add_argument("--out", default="runs/leaderboard", help="output directory (default: runs/leaderboard)")
     args = parser.parse_args(argv)
     args.command = "python -m baselines.leaderboard " + " ".join(argv if argv is not None else sys.argv[1:])
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
     result = run(args)
     print((Path(args.out) / "leaderboard.md").read_text())
     return result

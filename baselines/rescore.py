@@ -2,10 +2,11 @@
 
     python -m baselines.rescore results/leaderboard-2026-11-30 --out runs/rescored
 
-Reads every ``<dir>/<agent>/results.jsonl`` written by ``python -m baselines.evaluate`` or the leaderboard (the
-posts are kept, so no model is run), scores each post again against its task, and writes ``rescore.json`` and
-``rescore.md``: per agent, fact and total as stored and as scored now, and the share of its claims per verdict.
-The tasks come from the leaderboard's ``tasks`` field (``leaderboard.json``) or ``--tasks``.
+Reads every ``<dir>/<agent>/results.jsonl`` of a leaderboard, or the ``<dir>/results.jsonl`` of one
+``python -m baselines.evaluate --out <dir>`` (the posts are kept, so no model is run), scores each post again
+against its task, and writes ``rescore.json`` and ``rescore.md``: per agent, fact and total as stored and as scored
+now, and the share of its claims per verdict. The tasks come from ``leaderboard.json`` or ``summary.json``
+(``config.tasks``), or ``--tasks``.
 """
 
 from __future__ import annotations
@@ -24,8 +25,22 @@ RESULTS = "results.jsonl"
 
 
 def agent_dirs(root: Path) -> list[Path]:
-    """The agent directories directly under ``root`` that hold stored posts, sorted by name."""
+    """The directories holding stored posts: ``root`` itself (one evaluation) or its agent directories (a
+    leaderboard), sorted by name.
+    """
+    if (root / RESULTS).is_file():
+        return [root]
     return sorted(p for p in root.iterdir() if p.is_dir() and (p / RESULTS).is_file())
+
+
+def _stored_tasks(root: Path) -> str | None:
+    """The task set a leaderboard or an evaluation directory names, if any."""
+    board, summary = root / "leaderboard.json", root / "summary.json"
+    if board.is_file():
+        return json.loads(board.read_text())["tasks"]
+    if summary.is_file():
+        return json.loads(summary.read_text()).get("config", {}).get("tasks")
+    return None
 
 
 def rescore_dir(agent_dir: Path, tasks_by_id: dict[str, Any]) -> dict[str, Any]:
@@ -43,10 +58,9 @@ def rescore(root: str | Path, tasks: str | None = None) -> dict[str, Any]:
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a directory of stored evaluations")
-    board = root / "leaderboard.json"
-    task_arg = tasks or (json.loads(board.read_text())["tasks"] if board.is_file() else None)
+    task_arg = tasks or _stored_tasks(root)
     if task_arg is None:
-        raise ValueError(f"{root} has no leaderboard.json naming its tasks: pass --tasks")
+        raise ValueError(f"{root} has no leaderboard.json or summary.json naming its tasks: pass --tasks")
     tasks_by_id = {t.id: t for t in resolve_task_arg(task_arg)}
     dirs = agent_dirs(root)
     if not dirs:
@@ -70,7 +84,7 @@ def to_markdown(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m baselines.rescore", description=__doc__.split("\n")[0])
-    parser.add_argument("source", help="a leaderboard or evaluation directory with <agent>/results.jsonl")
+    parser.add_argument("source", help="a leaderboard directory (<agent>/results.jsonl) or an evaluation's --out")
     parser.add_argument("--tasks", default=None, help="task set of the posts (default: the leaderboard's)")
     parser.add_argument("--out", default="runs/rescored", help="where rescore.json and rescore.md go")
     args = parser.parse_args(argv)

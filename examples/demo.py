@@ -1,6 +1,7 @@
-"""The README's main job: data, then a short LoRA SFT of the embedded model, then base vs SFT on the test split.
+"""The README's main job: data, then a short LoRA SFT of the embedded model, then base vs SFT vs the shipped
+adapter on the test split.
 
-    python -m examples.demo                      # the full short run (8.5 minutes on 2 CPU cores)
+    python -m examples.demo                      # the full short run (README: its time on 2 CPU cores)
     python -m examples.demo --sft-steps 2 --limit 4 --model <dir>   # a tiny budget (the test runs this)
 
 Steps:
@@ -8,8 +9,9 @@ Steps:
 2. one post from the base model for a sample task, to see what we start from;
 3. ``python -m train.sft --config train/configs/sft.yaml --learning_rate 5e-4``: a LoRA adapter on the train
    split (``artifacts/<run>/`` with its manifest);
-4. ``python -m baselines.evaluate`` for the base model and for base + adapter on the test split;
-5. a table of both, written to ``runs/demo/comparison.md``.
+4. ``python -m baselines.evaluate`` for the base model, base + the new adapter, and (on the embedded model) base +
+   the adapter that ships with the package (``smollm2-135m-wsl``), on the test split;
+5. a table of all three, written to ``runs/demo/comparison.md``, and one post from each for the sample task.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from baselines.report import METRIC_NAMES, fmt, markdown_table
 from wsl_env import Constraints, Task
 from wsl_env.data import build
 from wsl_env.io import atomic_write_text
-from wsl_env.models import EMBEDDED_ALIAS
+from wsl_env.models import EMBEDDED_ALIAS, SHIPPED_ADAPTER, shipped_available
 
 SFT_CONFIG = Path(__file__).resolve().parents[1] / "train" / "configs" / "sft.yaml"
 SAMPLE = Task(
@@ -71,6 +73,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--artifacts", default="artifacts", help="where the adapter run directory goes")
     parser.add_argument("--data-dir", default="data/processed")
     parser.add_argument("--out", default="runs/demo")
+    parser.add_argument("--no-shipped", action="store_true", help="leave the shipped adapter out of the comparison")
     args = parser.parse_args(argv)
     start = time.perf_counter()
 
@@ -87,18 +90,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     adapter = run_sft(args)
 
     print("\n== 4. evaluation on the test split", flush=True)
-    results = {}
-    for label, agent, adapter_dir in (("base", base, None), ("base + SFT", None, str(adapter))):
-        config = EvalConfig(tasks=test_file, agent="llm", model=args.model, adapter=adapter_dir,
+    entrants: list[tuple[str, str | None]] = [("base", None), ("base + SFT", str(adapter))]
+    if args.model == EMBEDDED_ALIAS and shipped_available() and not args.no_shipped:
+        entrants.append((f"base + {SHIPPED_ADAPTER}", SHIPPED_ADAPTER))
+    results, posts = {}, {}
+    for label, adapter_name in entrants:
+        agent = base if adapter_name is None else LLMAgent(model=args.model, adapter=adapter_name)
+        config = EvalConfig(tasks=test_file, agent="llm", model=args.model, adapter=adapter_name,
                             max_new_tokens=args.max_new_tokens, limit=args.limit,
                             out=str(Path(args.out) / label.replace(" + ", "-").replace(" ", "-")))
         results[label] = evaluate(config, agent=agent)
+        posts[label] = post if agent is base else agent.generate([SAMPLE], max_new_tokens=args.max_new_tokens)[0]
 
     table = markdown_table(["model", *METRIC_NAMES, "refusal rate", "answer rate"],
                            [summary_row(label, s) for label, s in results.items()])
     minutes = (time.perf_counter() - start) / 60
-    text = (f"# Demo: base vs SFT on the test split\n\n{table}\nAdapter: `{adapter}`. "
-            f"Whole run: {minutes:.1f} min.\n")
+    samples = "\n".join(f"**{label}**\n\n```text\n{text}\n```\n" for label, text in posts.items())
+    text = (f"# Demo: base vs SFT vs the shipped adapter on the test split\n\n{table}\nNew adapter: `{adapter}`. "
+            f"Whole run: {minutes:.1f} min.\n\n## One post each, for the sample task\n\n{SAMPLE.context}\n\n"
+            f"{samples}")
     atomic_write_text(Path(args.out) / "comparison.md", text)
     print(f"\n{text}", flush=True)
     return results

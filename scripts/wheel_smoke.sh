@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the wheel outside the repository: build it from the tracked files, install it into a fresh virtual
 # environment, and from an unrelated directory check that the shipped data (splits, gold tasks, the hand-written
-# evaluation set, XSTest, the training configs) is found and the envs and the evaluation harness run. Then the same
-# from an editable install, which reads the checkout's data/ instead.
+# evaluation set, XSTest, the training configs, the shipped adapter) is found and the envs, the evaluation harness and
+# the shipped adapter run. Then the same from an editable install, which reads the checkout's data/ instead.
 #
 #   bash scripts/wheel_smoke.sh            # PYTHON (default python3), TORCH_SPEC, TORCH_INDEX_URL as in setup.sh
 #
@@ -128,7 +128,30 @@ print(f"ok: data from {DATA_ROOT}, the env resets")
 EOF
 }
 
-WHEEL_CHECKS=(data_in_package env_resets data_env_override evaluate xstest)
+check_adapter() {
+  step "the shipped adapter: load_model(adapter='smollm2-135m-wsl') and evaluate --adapter smollm2-135m-wsl"
+  py - <<'EOF'
+import sysconfig
+from pathlib import Path
+
+from peft import PeftModel
+
+from wsl_env.models import SHIPPED_ADAPTER, load_model, resolve_adapter
+
+site = Path(sysconfig.get_paths()["purelib"]).resolve()
+assert resolve_adapter(SHIPPED_ADAPTER).is_relative_to(site), resolve_adapter(SHIPPED_ADAPTER)
+model, _ = load_model(adapter=SHIPPED_ADAPTER)
+assert isinstance(model, PeftModel), type(model)
+print(f"ok: {type(model).__name__} from {resolve_adapter(SHIPPED_ADAPTER)}")
+EOF
+  local out=$WORK/eval-adapter
+  py -m baselines.evaluate --tasks test --agent llm --adapter smollm2-135m-wsl --limit 2 --out "$out" --no-progress \
+    > /dev/null
+  test -s "$out/summary.json"
+  echo "ok: $(wc -l < "$out/results.jsonl") posts of the shipped adapter scored in $out"
+}
+
+WHEEL_CHECKS=(data_in_package env_resets data_env_override evaluate xstest adapter)
 EDITABLE_CHECKS=(editable_reads_checkout evaluate)
 
 INSTALL=wheel

@@ -11,7 +11,15 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from wsl_env.artifacts import Adapter, discover_adapters, read_adapter
-from wsl_env.models import EMBEDDED_ALIAS
+from wsl_env.models import (
+    EMBEDDED_ALIAS,
+    SHIPPED_ADAPTER,
+    ModelNotFoundError,
+    check_adapter_base,
+    is_embedded_base,
+    is_shipped,
+    shipped_available,
+)
 
 BASE_VERSION = "base"
 """The version name of the base model with no adapter."""
@@ -31,7 +39,9 @@ class ServerConfig:
     model: str = field(default=EMBEDDED_ALIAS, metadata={
         "help": f"base model: the embedded alias '{EMBEDDED_ALIAS}', a Hugging Face id or a local directory"})
     adapters: tuple[str, ...] = field(default=(), metadata={
-        "help": "a PEFT adapter directory to serve (repeatable); its version name is the directory's name"})
+        "help": "a PEFT adapter directory or 'smollm2-135m-wsl' to serve (repeatable); its version name is the "
+                "directory's name. With no adapter options, on the embedded model, the shipped smollm2-135m-wsl is "
+                "served"})
     adapters_dir: str | None = field(default=None, metadata={
         "help": "also serve every finished adapter under this directory (e.g. artifacts/)"})
     ab_weights: tuple[tuple[str, float], ...] = field(default=(), metadata={
@@ -113,16 +123,20 @@ def parse_ab(text: str) -> tuple[tuple[str, float], ...]:
 
 
 def resolve_adapters(config: ServerConfig) -> list[Adapter]:
-    """The adapters to serve: each ``adapters`` directory in order, then those discovered in ``adapters_dir``.
+    """The adapters to serve: each ``adapters`` directory in order, then those discovered in ``adapters_dir``; with
+    neither, on the embedded base model, the shipped adapter ``smollm2-135m-wsl`` (which is then the default version).
 
     Raises :class:`ConfigError` for a missing directory, a reserved or duplicated version name, or A/B weights
     or a default version that name no served version.
     """
     found: list[Adapter] = []
+    if not config.adapters and config.adapters_dir is None and is_embedded_base(config.model) and shipped_available():
+        found.append(read_adapter(SHIPPED_ADAPTER))  # the default version: the adapter that ships with the package
     for path in config.adapters:
         try:
-            found.append(read_adapter(Path(path).expanduser()))
-        except FileNotFoundError as exc:
+            check_adapter_base(path, config.model)
+            found.append(read_adapter(path if is_shipped(path) else Path(path).expanduser()))
+        except (FileNotFoundError, ModelNotFoundError, ValueError) as exc:
             raise ConfigError(f"--adapter: {exc}") from None
     if config.adapters_dir is not None:
         root = Path(config.adapters_dir).expanduser()

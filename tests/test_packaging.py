@@ -27,7 +27,7 @@ def test_every_code_package_is_listed() -> None:
     assert {p.split(".")[0] for p in SETUPTOOLS["packages"]} == set(TOP_LEVEL)  # no new top-level package
 
 
-@pytest.mark.parametrize("package", ["wsl_env.datafiles", "metrics.datafiles", "metrics", "train"])
+@pytest.mark.parametrize("package", ["wsl_env.datafiles", "metrics.datafiles", "metrics", "train", "wsl_env"])
 def test_every_data_pattern_matches_a_file(package: str) -> None:
     # a renamed or moved data file must not silently drop out of the wheel
     base = _package_dir(package)

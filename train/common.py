@@ -32,7 +32,16 @@ from typing import Any, ClassVar, TypeVar
 
 from wsl_env.artifacts import MANIFEST, artifacts_dir
 from wsl_env.io import atomic_write_text
-from wsl_env.models import EMBEDDED_ALIAS, cpu_supports_bf16, load_model
+from wsl_env.models import (
+    EMBEDDED_ALIAS,
+    apply_adapter,
+    check_adapter_base,
+    cpu_supports_bf16,
+    is_shipped,
+    load_model,
+    resolve_adapter,
+    write_portable_base,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +89,12 @@ class RunArgs:
     overwrite: bool = field(
         default=False,
         metadata={"help": "Start the run from scratch even if its directory already holds checkpoints or an adapter."},
+    )
+    max_minutes: float | None = field(
+        default=None,
+        metadata={"help": "A training-time budget: stop after the step (PPO: iteration) that spends it, and finish as "
+                          "at max_steps (adapter, manifest). PPO counts over every --resume; the TRL scripts count "
+                          "from this start. Unset: max_steps alone."},
     )
     lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA scaling numerator (scale = alpha / r)."})
@@ -295,8 +310,9 @@ def format_trainable(trainable: int, total: int) -> str:
 
 
 def read_manifest(adapter_dir: str | Path) -> dict[str, Any]:
-    """The manifest of a finished run directory; :class:`RunError` when there is none."""
-    path = Path(adapter_dir) / MANIFEST
+    """The manifest of a finished run directory (or of the shipped adapter); :class:`RunError` when there is none."""
+    directory = resolve_adapter(adapter_dir) if is_shipped(adapter_dir) else Path(adapter_dir)
+    path = directory / MANIFEST
     if not path.is_file():
         raise RunError(f"{adapter_dir} has no {MANIFEST}: not a finished run directory")
     return json.loads(path.read_text())
@@ -321,11 +337,11 @@ def load_policy(config: RunArgs, adapter: str | None = None) -> tuple[Any, Any, 
     SFT policy and training continues from it. The result is again one LoRA on the untouched base model.
     """
     base = base_model_of(config, adapter)
+    if adapter is not None:
+        check_adapter_base(adapter, base)
     model, tokenizer = load_model(base, dtype=config.model_dtype)
     if adapter is not None:
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, str(adapter), is_trainable=True)
+        model = apply_adapter(model, adapter, is_trainable=True)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer, base
@@ -369,14 +385,16 @@ def write_manifest(run_dir: str | Path, **fields: Any) -> Path:
     return path
 
 
-def save_adapter(trainer: Any, run_dir: str | Path) -> None:
-    """Save the trained ``default`` LoRA adapter (not TRL's frozen ``ref`` copy) to the run directory.
+def save_adapter(trainer: Any, run_dir: str | Path, base_model: str) -> None:
+    """Save the trained ``default`` LoRA adapter (not TRL's frozen ``ref`` copy) to the run directory, naming
+    ``base_model`` portably in its config (:func:`wsl_env.models.portable_base`).
 
     The tokenizer is not copied: the base model's tokenizer is the one every loader uses.
     """
     model = trainer.accelerator.unwrap_model(trainer.model)
     if hasattr(model, "peft_config"):
         model.save_pretrained(str(run_dir), selected_adapters=["default"])
+        write_portable_base(run_dir, base_model)
     else:  # a model trained without LoRA
         model.save_pretrained(str(run_dir))
 
@@ -419,7 +437,7 @@ def finish_run(
     if not trainer.is_world_process_zero():
         return {}
     run_dir = config.run_dir
-    save_adapter(trainer, run_dir)
+    save_adapter(trainer, run_dir, base_model)
     plot_curves(run_dir / LOG_FILE, run_dir / CURVES_FILE, title=config.run_name)
     manifest: dict[str, Any] = {
         "run_name": config.run_name,
@@ -447,13 +465,15 @@ def finish_run(
 
 
 def build_callbacks(config: RunArgs) -> list[Any]:
-    """The callbacks every run uses: ``log.jsonl`` records and ``curves.png`` at each save, and (unless
-    ``--release_memory false``) freed heap memory handed back to the OS after each step.
+    """The callbacks every run uses: ``log.jsonl`` records and ``curves.png`` at each save, the ``--max_minutes``
+    budget, and (unless ``--release_memory false``) freed heap memory handed back to the OS after each step.
     """
-    from train.progress import JsonlLogCallback, ReleaseFreedMemory
+    from train.progress import JsonlLogCallback, ReleaseFreedMemory, TimeBudget
 
     run_dir = config.run_dir
     callbacks = [JsonlLogCallback(run_dir / LOG_FILE, run_dir / CURVES_FILE, title=config.run_name)]
+    if config.max_minutes is not None:
+        callbacks.append(TimeBudget(config.max_minutes))
     return callbacks + ([ReleaseFreedMemory()] if config.release_memory else [])
 
 

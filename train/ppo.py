@@ -88,6 +88,8 @@ class PPORunConfig(GeneratorArgs, RunArgs, TrainingArguments):
         for name in ("num_envs", "max_new_tokens", "ppo_epochs", "num_minibatches", "max_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.max_minutes is not None and self.max_minutes <= 0:
+            raise ValueError(f"max_minutes must be > 0, got {self.max_minutes}")
         if self.num_minibatches > self.num_envs:
             raise ValueError(f"num_minibatches ({self.num_minibatches}) > num_envs ({self.num_envs})")
         super().__post_init__()

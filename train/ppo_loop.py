@@ -31,6 +31,7 @@ from train.data import training_tasks
 from train.ppo_math import AdaptiveKL, gae, ppo_losses, whiten
 from train.ppo_rollout import Episodes, collect, score
 from train.value_head import ValueHead
+from wsl_env.models import write_portable_base
 
 __all__ = ["make_env", "run"]
 
@@ -70,6 +71,16 @@ def _all_reduce_grads(params: list[torch.nn.Parameter], accelerator: Any) -> Non
             param.grad = accelerator.reduce(param.grad, reduction="mean")
 
 
+def _out_of_time(trained: float, max_minutes: float | None, accelerator: Any) -> bool:
+    """Whether the training-time budget is spent (the same answer on every process)."""
+    if max_minutes is None:
+        return False
+    flag = torch.tensor([float(trained >= 60.0 * max_minutes)])
+    if accelerator.num_processes > 1:
+        flag = accelerator.reduce(flag, reduction="sum")
+    return bool(flag.item() > 0)
+
+
 def make_env(config: Any, model: Any, tokenizer: Any, tasks: list[Any]) -> Any:
     """The vector env whose wrapped model is the policy being trained."""
     import gymnasium as gym
@@ -106,10 +117,10 @@ def run(config: Any) -> dict[str, Any]:
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate)
     kl = AdaptiveKL(config.kl_coef, config.kl_target, config.kl_horizon)
     rng = np.random.default_rng(config.seed + 1000 * accelerator.process_index)
-    start = 0
+    start, trained = 0, 0.0  # trained: seconds of iterations done so far, over every (re)start
     if resume_from is not None:
         state = _load_checkpoint(Path(resume_from), model, head, optimizer)
-        start, kl.coef = state["iteration"], state["kl_coef"]
+        start, kl.coef, trained = state["iteration"], state["kl_coef"], state.get("trained_seconds", 0.0)
         rng.bit_generator.state = state["rng"][accelerator.process_index]
     stats = report_trainable(model) if main_process else {}
     env = make_env(config, model, tokenizer, tasks)
@@ -121,6 +132,7 @@ def run(config: Any) -> dict[str, Any]:
 
     bar = tqdm(range(start, config.max_steps), initial=start, total=config.max_steps, desc=config.run_name,
                disable=not main_process or config.disable_tqdm)
+    done = start
     for iteration in bar:
         tick = time.time()
         model.eval()
@@ -155,7 +167,7 @@ def run(config: Any) -> dict[str, Any]:
                 torch.nn.utils.clip_grad_norm_(trainable, config.max_grad_norm)
                 optimizer.step()
                 for name in ("policy", "value", "entropy", "approx_kl", "clip_fraction"):
-                    record[f"ppo/{name}"] = record.get(f"ppo/{name}", 0.0) + float(getattr(losses, name)) / (
+                    record[f"ppo/{name}"] = record.get(f"ppo/{name}", 0.0) + float(getattr(losses, name).detach()) / (
                         config.ppo_epochs * config.num_minibatches)
         tokens = int(old.mask.sum())
         mean_kl = float(kl_per_token.sum()) / len(episodes)
@@ -166,22 +178,32 @@ def run(config: Any) -> dict[str, Any]:
             "rewards/total": float(np.mean(episodes.totals)),
             "rewards/claims_true": 1.0 - sum(episodes.claims_false) / judged if judged else 1.0,
             "eos_rate": float(np.mean(episodes.terminated)), "kl": mean_kl, "kl_coef": kl.coef,
-            "tokens": tokens, "seconds": time.time() - tick,
+            "tokens": tokens, "seconds": time.time() - tick, "trained_seconds": trained + time.time() - tick,
         })  # fmt: skip
+        trained += time.time() - tick
+        done = iteration + 1
+        out_of_time = _out_of_time(trained, config.max_minutes, accelerator)
         if main_process and (iteration + 1) % max(1, int(config.logging_steps)) == 0:
             with open(run_dir / LOG_FILE, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps({"step": iteration + 1, **record}) + "\n")
             bar.set_postfix(total=f"{record['rewards/total']:.3f}", kl=f"{mean_kl:.3f}")
-        if (iteration + 1) % max(1, int(config.save_steps)) == 0 or iteration + 1 == config.max_steps:
+        last_one = iteration + 1 == config.max_steps or out_of_time
+        if (iteration + 1) % max(1, int(config.save_steps)) == 0 or last_one:
             rng_states = gather_object([rng.bit_generator.state])
             if main_process:
                 _save_checkpoint(Path(config.output_dir) / f"checkpoint-{iteration + 1}", model, head, optimizer,
-                                 {"iteration": iteration + 1, "kl_coef": kl.coef, "rng": rng_states})
+                                 {"iteration": iteration + 1, "kl_coef": kl.coef, "rng": rng_states,
+                                  "trained_seconds": trained})
                 plot_curves(run_dir / LOG_FILE, run_dir / CURVES_FILE, title=config.run_name)
             accelerator.wait_for_everyone()
+        if out_of_time:
+            print(f"ppo: the --max_minutes budget ({config.max_minutes}) is spent after iteration {iteration + 1}",
+                  flush=True)
+            break
     if not main_process:
         return {}
     model.save_pretrained(str(run_dir), selected_adapters=["default"])
+    write_portable_base(run_dir, base)
     head.save(run_dir)
     plot_curves(run_dir / LOG_FILE, run_dir / CURVES_FILE, title=config.run_name)
     manifest = {
@@ -190,6 +212,7 @@ def run(config: Any) -> dict[str, Any]:
         "env_kwargs": {**config.env_kwargs(), "num_envs": config.num_envs},
         "data_hash": data_hash(t.to_dict() for t in tasks), "num_rows": len(tasks), "trainable_params": stats,
         "resumed_from": resume_from, "train_seconds": round(time.time() - started, 1),
+        "trained_seconds": round(trained, 1), "iterations": done,
         "peak_rss_mb": round(peak_rss_mb(), 1), "world_size": accelerator.num_processes,
         "git_commit": git_commit(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "config": config.manifest_config(),

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,40 @@ class JsonlLogCallback(TrainerCallback):
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if state.is_world_process_zero:
             plot_curves(self.log_path, self.png_path, self.title)
+
+
+class TimeBudget(TrainerCallback):
+    """Stop training after the optimizer step that spends ``minutes`` of wall-clock since training began; the
+    trainer then saves and the script finishes as at ``max_steps``. Under several processes the main process's
+    clock decides for all (one all-reduce per step), so no process waits on a step the others skip.
+    """
+
+    def __init__(self, minutes: float) -> None:
+        if minutes <= 0:
+            raise ValueError(f"max_minutes must be > 0, got {minutes}")
+        self.seconds = 60.0 * minutes
+        self.started: float | None = None
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.started = time.time()
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        spent = self.started is not None and time.time() - self.started >= self.seconds
+        if _any_process(spent and state.is_world_process_zero):
+            control.should_training_stop = True
+            control.should_save = True
+
+
+def _any_process(flag: bool) -> bool:
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return flag
+    import torch
+
+    value = torch.tensor([float(flag)])
+    dist.all_reduce(value, op=dist.ReduceOp.MAX)
+    return bool(value.item() > 0)
 
 
 class ReleaseFreedMemory(TrainerCallback):

@@ -81,6 +81,10 @@ class SFTRunConfig(RunArgs, ReferenceArgs, GeneratorArgs, SFTConfig):
         default=None, metadata={"help": "Split name or JSONL path for an eval loss (e.g. 'val'); none by default."}
     )
     max_eval_examples: int | None = field(default=64, metadata={"help": "Eval rows used, at most."})
+    init_adapter: str | None = field(
+        default=None, metadata={"help": "Continue training this LoRA adapter (a run directory or smollm2-135m-wsl) "
+                                        "instead of starting a new one; the LoRA fields are then the adapter's."}
+    )
     # Defaults changed from SFTConfig for LoRA on a CPU.
     learning_rate: float = field(default=2e-4, metadata={"help": "AdamW learning rate (LoRA takes a high one)."})
     max_length: int | None = field(default=512, metadata={"help": "Longest tokenized prompt + response kept."})
@@ -98,7 +102,9 @@ class SFTRunConfig(RunArgs, ReferenceArgs, GeneratorArgs, SFTConfig):
 
 def build_trainer(config: SFTRunConfig, model: Any, tokenizer: Any, train_dataset: Any, eval_dataset: Any = None,
                   callbacks: list[Any] | None = None) -> Any:
-    """The ``SFTTrainer`` of a run: a new LoRA adapter on ``model``."""
+    """The ``SFTTrainer`` of a run: a new LoRA adapter on ``model``, or the one ``model`` already carries (a
+    ``PeftModel`` from ``--init_adapter``).
+    """
     from trl import SFTTrainer
 
     return SFTTrainer(
@@ -107,7 +113,7 @@ def build_trainer(config: SFTRunConfig, model: Any, tokenizer: Any, train_datase
         train_dataset=train_dataset,
         eval_dataset=eval_dataset,
         processing_class=tokenizer,
-        peft_config=lora_config(config),
+        peft_config=None if hasattr(model, "peft_config") else lora_config(config),
         callbacks=callbacks,
     )
 
@@ -127,7 +133,7 @@ def main(config: SFTRunConfig, extra_callbacks: Sequence[Any] = ()) -> dict[str,
     if config.eval_file:
         eval_rows = sft_rows(load_task_file(config.eval_file))[: config.max_eval_examples]
         eval_dataset = to_dataset(eval_rows)
-    model, tokenizer, base = load_policy(config)
+    model, tokenizer, base = load_policy(config, adapter=config.init_adapter)
     print(f"sft: {len(rows)} rows; {config_summary(config, ('run_name', 'max_steps', 'num_train_epochs'))}",
           flush=True)
     trainer = build_trainer(config, model, tokenizer, to_dataset(rows), eval_dataset,
@@ -140,8 +146,13 @@ def main(config: SFTRunConfig, extra_callbacks: Sequence[Any] = ()) -> dict[str,
               flush=True)
     trainable = report_trainable(trainer.model)
     train_output = trainer.train(resume_from_checkpoint=resume_from)
+    extra = None
+    if config.init_adapter is not None:  # the LoRA trained is the adapter's, whatever the lora_* fields say
+        lora = trainer.model.peft_config["default"]
+        extra = {"init_adapter": config.init_adapter,
+                 "lora": {"r": lora.r, "alpha": lora.lora_alpha, "target_modules": sorted(lora.target_modules)}}
     return finish_run(trainer, config, train_output, base_model=base, rows=rows, trainable=trainable,
-                      resumed_from=resume_from)
+                      resumed_from=resume_from, extra=extra)
 
 
 def cli(argv: Sequence[str] | None = None) -> dict[str, Any]:

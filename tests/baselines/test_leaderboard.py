@@ -25,3 +25,18 @@ def test_leaderboard_with_tiny_model(tmp_path, tiny_model_dir) -> None:
     assert "gpt4" in board["xstest_reference"]
     assert (out / "leaderboard.png").stat().st_size > 1000
     assert "| agent |" in (out / "leaderboard.md").read_text()
+
+
+def test_entrants_include_the_shipped_adapter_on_the_embedded_model(tmp_path) -> None:
+    from baselines.leaderboard import entrants
+
+    names = [label for label, _, _ in entrants("smollm2-135m-instruct", str(tmp_path), include_llm=True)]
+    assert "smollm2-135m-instruct + smollm2-135m-wsl" in names
+    other = [label for label, _, _ in entrants("/models/other", str(tmp_path), include_llm=True)]
+    assert not any("smollm2-135m-wsl" in label for label in other)  # trained on another base: not offered
+
+
+def test_default_out_is_not_the_committed_board() -> None:
+    from baselines.leaderboard import parse_args
+
+    assert parse_args([]).out == "runs/leaderboard"

@@ -65,3 +65,11 @@ def test_claim_summary_counts_and_accuracy() -> None:
     assert summary["accuracy"] == pytest.approx(3 / 4)  # unverifiable claims are not checkable
     assert summary["false_per_response"] == pytest.approx(1 / 3)
     assert claim_summary([])["accuracy"] is None
+
+
+def test_rescore_reads_one_evaluation_directory(tmp_path: Path) -> None:
+    task = resolve_task_arg("test")[0]
+    (tmp_path / "results.jsonl").write_text(json.dumps(_row(task, task.reference, 1.0, 1.0)) + "\n")
+    (tmp_path / "summary.json").write_text(json.dumps({"config": {"tasks": "test"}}))
+    (agent,) = rescore(tmp_path)["agents"]
+    assert agent["agent"] == tmp_path.name and agent["now"]["mean"]["total"] == 1.0

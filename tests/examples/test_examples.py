@@ -23,4 +23,5 @@ def test_demo_runs_end_to_end_with_a_tiny_budget(tiny_model_dir, tmp_path, capsy
     assert set(results) == {"base", "base + SFT"} and all(r["n"] == 3 for r in results.values())
     assert (tmp_path / "artifacts" / "demo-sft" / "manifest.json").is_file()
     assert (tmp_path / "data" / "test.jsonl").is_file()
-    assert "| base + SFT |" in (tmp_path / "runs" / "comparison.md").read_text()
+    comparison = (tmp_path / "runs" / "comparison.md").read_text()
+    assert "| base + SFT |" in comparison and "One post each" in comparison and "**base + SFT**" in comparison

@@ -96,3 +96,20 @@ def test_resolve_adapters_rejects_reserved_and_duplicate_names(artifacts_dir: Pa
     shutil.copytree(artifacts_dir / "v1", tmp_path / "other" / "v1")
     with pytest.raises(ConfigError, match="share the version name"):  # two different runs both called v1
         resolve_adapters(ServerConfig(adapters=(str(tmp_path / "other" / "v1"),), adapters_dir=str(artifacts_dir)))
+
+
+def test_shipped_adapter_is_served_by_default() -> None:
+    # no adapter options on the embedded base model: the adapter that ships with the package is the one served
+    adapters = resolve_adapters(ServerConfig())
+    assert [a.name for a in adapters] == ["smollm2-135m-wsl"]
+    assert (adapters[0].path / "adapter_config.json").is_file() and adapters[0].base_model
+    assert resolve_adapters(ServerConfig(model="/models/other")) == []  # another base model: the base alone
+    explicit = resolve_adapters(ServerConfig(adapters=("smollm2-135m-wsl",)))  # the alias also works as --adapter
+    assert [a.name for a in explicit] == ["smollm2-135m-wsl"]
+
+
+def test_shipped_adapter_on_another_base_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="cannot be applied"):
+        resolve_adapters(ServerConfig(model="/models/other", adapters=("smollm2-135m-wsl",)))
+    hub_id = resolve_adapters(ServerConfig(model="HuggingFaceTB/SmolLM2-135M-Instruct"))  # the same base by its id
+    assert [a.name for a in hub_id] == ["smollm2-135m-wsl"]

@@ -174,6 +174,8 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("grpo-copy", "grpo", "GRPORunConfig", "grpo-copy"),  # GRPO from sft-copy on the total score
         ("grpo-claims", "grpo", "GRPORunConfig", "grpo-claims"),  # the same on the claim-aware total
         ("rloo", "rloo", "RLOORunConfig", "rloo-smollm2"),
+        ("ppo", "ppo", "PPORunConfig", "ppo"),  # PPO in the env from the main job's SFT adapter
+        ("sft-voices", "sft", "SFTRunConfig", "sft-voices"),  # sft-copy continued on varied-voice tasks
     ],
 )
 def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_name: str) -> None:

@@ -121,6 +121,14 @@ def test_ppo_end_to_end(tmp_path: Path, tiny_model_dir: Path, task_file: Path, a
     assert all(np.isfinite(r["ppo/policy"]) and "kl_coef" in r and "rewards/claims_true" in r for r in records)
 
 
+def test_ppo_stops_when_its_time_budget_is_spent(tmp_path: Path, tiny_model_dir: Path, task_file: Path) -> None:
+    # a budget spent by the first iteration: the run stops there and finishes as at max_steps (adapter, manifest)
+    manifest = cli(_ppo_flags(tiny_model_dir, task_file, tmp_path, "budget", 5) + ["--max_minutes", "0.00001"])
+    assert manifest["iterations"] == 1 and manifest["trained_seconds"] > 0
+    assert (tmp_path / "budget" / "adapter_model.safetensors").is_file()
+    assert [c.name for c in complete_checkpoints(tmp_path / "budget" / CHECKPOINTS)] == ["checkpoint-1"]
+
+
 def _wait_for(condition, timeout: float, proc: subprocess.Popen) -> None:
     deadline = time.time() + timeout
     while not condition():

@@ -152,3 +152,29 @@ def test_main_redraws_runs_and_reports_an_empty_one(tmp_path: Path, capsys: pyte
     assert (run / "curves.png").read_bytes()[:4] == b"\x89PNG"
     assert not (empty / "curves.png").exists()
     assert "no log records" in capsys.readouterr().err
+
+
+def test_time_budget_stops_training_after_the_step_that_spends_it(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from train import progress
+    from train.common import build_callbacks, parse_config
+    from train.sft import SFTRunConfig
+
+    clock = iter([1000.0, 1030.0, 1061.0])  # train begins; a step ends 30 s in; the next 61 s in
+    monkeypatch.setattr(progress.time, "time", lambda: next(clock))
+    budget = progress.TimeBudget(minutes=1.0)
+    state = SimpleNamespace(is_world_process_zero=True)
+    control = SimpleNamespace(should_training_stop=False, should_save=False)
+    budget.on_train_begin(None, state, control)
+    budget.on_step_end(None, state, control)
+    assert not control.should_training_stop  # 30 s of a 60 s budget
+    budget.on_step_end(None, state, control)
+    assert control.should_training_stop and control.should_save  # spent: stop, and save as at the end
+    with pytest.raises(ValueError, match="max_minutes"):
+        progress.TimeBudget(minutes=0)
+    config = parse_config(SFTRunConfig, ["--artifacts_root", str(tmp_path), "--max_minutes", "45"])
+    assert any(isinstance(c, progress.TimeBudget) for c in build_callbacks(config))
+    assert not any(isinstance(c, progress.TimeBudget)
+                   for c in build_callbacks(parse_config(SFTRunConfig, ["--artifacts_root", str(tmp_path)])))

@@ -47,6 +47,21 @@ def test_sft_refuses_to_overwrite_a_finished_run_without_a_flag(sft_run: Path, t
         cli(flags(tiny_model_dir, task_file, sft_run.parent, "sft-tiny"))
 
 
+def test_sft_continues_an_existing_adapter(sft_run: Path, tiny_model_dir: Path, task_file: Path, flags) -> None:
+    from safetensors.torch import load_file
+
+    manifest = cli(flags(tiny_model_dir, task_file, sft_run.parent, "sft-continued")
+                   + ["--init_adapter", str(sft_run), "--max_steps", "1", "--lora_r", "4"])
+    continued = sft_run.parent / "sft-continued"
+    before = load_file(str(sft_run / "adapter_model.safetensors"))
+    after = load_file(str(continued / "adapter_model.safetensors"))
+    assert before.keys() == after.keys()  # the same LoRA (r=16, not the flag's 4): trained further, not replaced
+    assert any(not (before[k] == after[k]).all() for k in before)
+    assert manifest["config"]["init_adapter"] == str(sft_run) and manifest["lora"]["r"] == 16
+    adapter_config = json.loads((continued / "adapter_config.json").read_text())
+    assert adapter_config["r"] == 16 and adapter_config["base_model_name_or_path"] == str(tiny_model_dir)
+
+
 def test_sft_from_yaml_config(tmp_path: Path, tiny_model_dir: Path, task_file: Path) -> None:
     config = tmp_path / "sft.yaml"
     config.write_text(

@@ -65,6 +65,45 @@ def test_adapter_directory_must_be_an_adapter(tiny_model_dir: Path, tmp_path: Pa
         load_model(str(tiny_model_dir), adapter=tmp_path)
 
 
+def test_shipped_adapter_alias_resolves_to_the_package() -> None:
+    import json
+
+    shipped = models.resolve_adapter(models.SHIPPED_ADAPTER)
+    assert shipped == models.SHIPPED_ADAPTERS_DIR / "smollm2-135m-wsl" and models.shipped_available()
+    config = json.loads((shipped / "adapter_config.json").read_text())
+    # plain PEFT (AutoPeftModelForCausalLM) resolves this id on any machine, unlike a local cache path
+    assert config["base_model_name_or_path"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert (shipped / "manifest.json").is_file() and (shipped / "README.md").is_file()
+    assert (shipped / "adapter_model.safetensors").stat().st_size <= 25 * 2**20
+
+
+def test_shipped_adapter_refuses_another_base(tiny_model_dir: Path) -> None:
+    with pytest.raises(ValueError, match="trained on 'smollm2-135m-instruct'"):
+        load_model(str(tiny_model_dir), adapter=models.SHIPPED_ADAPTER)
+
+
+def test_unknown_adapter_names_the_alias(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match="smollm2-135m-wsl"):
+        models.resolve_adapter(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize(
+    ("base", "written"),
+    [
+        ("smollm2-135m-instruct", "HuggingFaceTB/SmolLM2-135M-Instruct"),  # the embedded alias: its hub id
+        ("TinyLlama/TinyLlama-1.1B-Chat-v1.0", "TinyLlama/TinyLlama-1.1B-Chat-v1.0"),  # a hub id as given
+        ("/models/my-llama", "/models/my-llama"),  # a local directory as the user gave it
+    ],
+)
+def test_write_portable_base(tmp_path: Path, base: str, written: str) -> None:
+    import json
+
+    (tmp_path / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "/root/.cache/x", "r": 8}))
+    models.write_portable_base(tmp_path, base)
+    config = json.loads((tmp_path / "adapter_config.json").read_text())
+    assert config == {"base_model_name_or_path": written, "r": 8}
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -132,3 +171,20 @@ def test_killed_conversion_leaves_no_corrupt_cache(tmp_path: Path) -> None:
         del os.environ["WSL_CACHE_DIR"]
     assert (path / "COMPLETE").is_file() and (path / "model.safetensors").is_file()
     assert not any(models_dir.glob(".tmp-*"))  # the stale temporary directory was cleaned
+
+
+def test_a_local_directory_named_like_the_alias_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    local = tmp_path / "smollm2-135m-wsl"
+    local.mkdir()
+    (local / "adapter_config.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    assert not models.is_shipped("smollm2-135m-wsl")
+    assert models.resolve_adapter("smollm2-135m-wsl") == Path("smollm2-135m-wsl")
+    models.check_adapter_base("smollm2-135m-wsl", "/models/other")  # the user's own adapter: PEFT checks it
+
+
+@pytest.mark.parametrize("base", ["smollm2-135m-instruct", "HuggingFaceTB/SmolLM2-135M-Instruct"])
+def test_shipped_adapter_fits_the_embedded_base_by_either_name(base: str) -> None:
+    models.check_adapter_base(models.SHIPPED_ADAPTER, base)
+    with pytest.raises(ValueError, match="cannot be applied"):
+        models.check_adapter_base(models.SHIPPED_ADAPTER, "TinyLlama/TinyLlama-1.1B-Chat-v1.0")

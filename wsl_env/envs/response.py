@@ -56,7 +56,7 @@ class WSLAnalyticsResponseEnv(gym.Env[str, str]):
 
     | argument | default | meaning |
     |---|---|---|
-    | `tasks` | `"generated"` | `"generated"`, a split name, a JSONL path, a list of tasks, or a `TaskGenerator` |
+    | `tasks` | `"generated"` | `"generated"`, a set (`"test"`, `"written-test"`...), a JSONL path, tasks, a generator |
     | `reward_weights` | `None` | weights of the composite, passed to `metrics.score` |
     | `max_response_chars` | `8192` | the longest post accepted |
     | `render_mode` | `None` | `"ansi"` returns the prompt and the post |

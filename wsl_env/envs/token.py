@@ -86,9 +86,9 @@ class WSLAnalyticsEnv(TokenEnvCore, gym.Env[dict[str, np.ndarray], np.int64]):
 
     | argument | default | meaning |
     |---|---|---|
-    | `tasks` | `"generated"` | `"generated"`, a split name, a JSONL path, a list of tasks, or a `TaskGenerator` |
+    | `tasks` | `"generated"` | `"generated"`, a set (`"test"`, `"written-test"`...), a JSONL path, tasks, a generator |
     | `model` | `"smollm2-135m-instruct"` | alias, Hugging Face id, local directory, or `(model, tokenizer)` |
-    | `adapter` | `None` | a PEFT LoRA adapter directory |
+    | `adapter` | `None` | a PEFT LoRA adapter directory, or `"smollm2-135m-wsl"` (the shipped adapter) |
     | `action_mode` | `"topk"` | `"topk"` or `"vocab"` |
     | `k` | `8` | number of candidate tokens in top-k mode |
     | `max_new_tokens` | `128` | the token budget |
