@@ -35,12 +35,9 @@ def artifacts_dir() -> Path:
 
 def read_adapter(path: str | os.PathLike[str]) -> Adapter:
     """Read one adapter directory (or the shipped ``smollm2-135m-wsl``), checking it holds a PEFT adapter."""
-    from wsl_env.models import SHIPPED_ADAPTER, is_shipped, resolve_adapter
+    from wsl_env.models import is_shipped, resolve_adapter
 
-    if is_shipped(path):
-        shipped = resolve_adapter(SHIPPED_ADAPTER)
-        return Adapter(name=SHIPPED_ADAPTER, path=shipped, manifest=json.loads((shipped / MANIFEST).read_text()))
-    path = Path(path)
+    path = resolve_adapter(path) if is_shipped(path) else Path(path)
     if not (path / "adapter_config.json").is_file():
         raise FileNotFoundError(f"{path} is not an adapter directory (no adapter_config.json)")
     manifest_path = path / MANIFEST
