@@ -176,6 +176,7 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("rloo", "rloo", "RLOORunConfig", "rloo-smollm2"),
         ("ppo", "ppo", "PPORunConfig", "ppo"),  # PPO in the env from the main job's SFT adapter
         ("sft-voices", "sft", "SFTRunConfig", "sft-voices"),  # sft-copy continued on varied-voice tasks
+        ("grpo-voices", "grpo", "GRPORunConfig", "grpo-voices"),  # grpo-claims from sft-voices, varied prompts
     ],
 )
 def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_name: str) -> None:
