@@ -19,14 +19,13 @@ The tasks come from the directory's ``summary.json`` (``config.tasks``), or ``--
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from baselines.report import markdown_table
-from baselines.rescore import RESULTS, _stored_tasks, agent_dirs
+from baselines.rescore import RESULTS, _stored_tasks, agent_dirs, stored_posts
 from baselines.suites import resolve_task_arg
 from metrics import score
 from metrics.claims import FALSE_VERDICTS
@@ -63,10 +62,7 @@ def count_errors(directory: str | Path, tasks: str | None = None) -> dict[str, A
     if task_arg is None:
         raise ValueError(f"{directory} has no summary.json naming its tasks: pass --tasks")
     by_id = {t.id: t for t in resolve_task_arg(task_arg)}
-    rows = [json.loads(line) for line in (directory / RESULTS).read_text(encoding="utf-8").splitlines() if line]
-    missing = [r["id"] for r in rows if r["id"] not in by_id]
-    if missing:
-        raise KeyError(f"{directory / RESULTS}: no task for ids {missing[:5]} (pass the right --tasks)")
+    rows = stored_posts(directory, by_id)
     kinds: Counter[str] = Counter()
     for row in rows:
         kinds.update(error_kinds(by_id[row["id"]], row["response"]))

@@ -43,12 +43,18 @@ def _stored_tasks(root: Path) -> str | None:
     return None
 
 
-def rescore_dir(agent_dir: Path, tasks_by_id: dict[str, Any]) -> dict[str, Any]:
-    """Stored and current summaries of one agent's posts; raises ``KeyError`` naming a post whose task is unknown."""
+def stored_posts(agent_dir: Path, tasks_by_id: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stored rows of ``agent_dir/results.jsonl``; raises ``KeyError`` naming a post whose task is unknown."""
     stored = [json.loads(line) for line in (agent_dir / RESULTS).read_text(encoding="utf-8").splitlines() if line]
     missing = [r["id"] for r in stored if r["id"] not in tasks_by_id]
     if missing:
         raise KeyError(f"{agent_dir / RESULTS}: no task for ids {missing[:5]} (pass the right --tasks)")
+    return stored
+
+
+def rescore_dir(agent_dir: Path, tasks_by_id: dict[str, Any]) -> dict[str, Any]:
+    """Stored and current summaries of one agent's posts; raises ``KeyError`` naming a post whose task is unknown."""
+    stored = stored_posts(agent_dir, tasks_by_id)
     rows = score_rows([tasks_by_id[r["id"]] for r in stored], [r["response"] for r in stored])
     return {"agent": agent_dir.name, "n": len(rows), "stored": summarize(stored)["mean"], "now": summarize(rows)}
 
