@@ -30,6 +30,7 @@ from train.common import (
 from train.data import training_tasks
 from train.ppo_math import AdaptiveKL, gae, ppo_losses, whiten
 from train.ppo_rollout import Episodes, collect, score
+from train.progress import any_process
 from train.value_head import ValueHead
 from wsl_env.models import write_portable_base
 
@@ -71,14 +72,9 @@ def _all_reduce_grads(params: list[torch.nn.Parameter], accelerator: Any) -> Non
             param.grad = accelerator.reduce(param.grad, reduction="mean")
 
 
-def _out_of_time(trained: float, max_minutes: float | None, accelerator: Any) -> bool:
+def _out_of_time(trained: float, max_minutes: float | None) -> bool:
     """Whether the training-time budget is spent (the same answer on every process)."""
-    if max_minutes is None:
-        return False
-    flag = torch.tensor([float(trained >= 60.0 * max_minutes)])
-    if accelerator.num_processes > 1:
-        flag = accelerator.reduce(flag, reduction="sum")
-    return bool(flag.item() > 0)
+    return max_minutes is not None and any_process(trained >= 60.0 * max_minutes)
 
 
 def make_env(config: Any, model: Any, tokenizer: Any, tasks: list[Any]) -> Any:
@@ -182,7 +178,7 @@ def run(config: Any) -> dict[str, Any]:
         })  # fmt: skip
         trained += time.time() - tick
         done = iteration + 1
-        out_of_time = _out_of_time(trained, config.max_minutes, accelerator)
+        out_of_time = _out_of_time(trained, config.max_minutes)
         if main_process and (iteration + 1) % max(1, int(config.logging_steps)) == 0:
             with open(run_dir / LOG_FILE, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps({"step": iteration + 1, **record}) + "\n")

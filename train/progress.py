@@ -78,12 +78,15 @@ class TimeBudget(TrainerCallback):
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         spent = self.started is not None and time.time() - self.started >= self.seconds
-        if _any_process(spent and state.is_world_process_zero):
+        if any_process(spent and state.is_world_process_zero):
             control.should_training_stop = True
             control.should_save = True
 
 
-def _any_process(flag: bool) -> bool:
+def any_process(flag: bool) -> bool:
+    """Whether ``flag`` is true on any process (one all-reduce when torch.distributed is running; every process
+    must call it).
+    """
     import torch.distributed as dist
 
     if not (dist.is_available() and dist.is_initialized()):
