@@ -5,6 +5,10 @@ records of steps that were redone after a restart replace the earlier ones in th
 finished runs (for example after a change to the plotting):
 
     python -m train.progress artifacts/sft-copy artifacts/grpo-copy
+
+To compare runs on the same axes (one panel per logged key, one line per run):
+
+    python -m train.progress artifacts/ppo artifacts/ppo-terminal --compare rewards/total --out runs/compare.png
 """
 
 from __future__ import annotations
@@ -269,11 +273,61 @@ def plot_curves(log_path: str | Path, png_path: str | Path, title: str = "") -> 
     return png_path
 
 
+def plot_compare(run_dirs: Sequence[str | Path], keys: Sequence[str], png_path: str | Path) -> Path:
+    """Draw one panel per logged key with one line per run (labelled by its directory name) into a PNG.
+
+    Raises ``ValueError`` naming what is missing when a run has no log records or none of the runs logged a key.
+    """
+    if not keys:
+        raise ValueError("no keys to compare")
+    logs = {Path(d).name: read_log(Path(d) / "log.jsonl") for d in run_dirs}
+    empty = [name for name, records in logs.items() if not records]
+    if empty:
+        raise ValueError(f"no log records in {', '.join(empty)}")
+    missing = [key for key in keys if not any(series(records, key)[0] for records in logs.values())]
+    if missing:
+        raise ValueError(f"no run logged {', '.join(missing)}")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(keys), figsize=(5.5 * len(keys), 4), squeeze=False)
+    for ax, key in zip(axes[0], keys, strict=True):
+        for name, records in logs.items():
+            steps, values = series(records, key)
+            if steps:
+                draw_series(ax, steps, values, name)
+        ax.set_xlabel("step")
+        ax.set_title(key)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    png_path = Path(png_path)
+    png_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png_path, dpi=100)
+    plt.close(fig)
+    return png_path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m train.progress RUN_DIR ...``: redraw each run's ``curves.png`` from its ``log.jsonl``."""
+    """``python -m train.progress RUN_DIR ...``: redraw each run's ``curves.png`` from its ``log.jsonl``, or with
+    ``--compare KEY ... --out PNG`` draw the runs' logged keys on shared axes.
+    """
     parser = argparse.ArgumentParser(prog="python -m train.progress", description=main.__doc__)
     parser.add_argument("run_dirs", nargs="+", type=Path, help="run directories (artifacts/<run-name>)")
+    parser.add_argument("--compare", nargs="+", metavar="KEY", help="logged keys to compare across the runs")
+    parser.add_argument("--out", type=Path, help="the comparison PNG (with --compare)")
     args = parser.parse_args(argv)
+    if args.compare or args.out:
+        if not (args.compare and args.out):
+            parser.error("--compare and --out go together")
+        try:
+            print(plot_compare(args.run_dirs, args.compare, args.out))
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        return 0
     status = 0
     for run_dir in args.run_dirs:
         png = plot_curves(run_dir / "log.jsonl", run_dir / "curves.png", title=run_dir.name)

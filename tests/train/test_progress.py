@@ -12,6 +12,7 @@ from train.progress import (
     draw_series,
     main,
     moving_mean,
+    plot_compare,
     plot_curves,
     read_log,
     reward_keys,
@@ -152,6 +153,62 @@ def test_main_redraws_runs_and_reports_an_empty_one(tmp_path: Path, capsys: pyte
     assert (run / "curves.png").read_bytes()[:4] == b"\x89PNG"
     assert not (empty / "curves.png").exists()
     assert "no log records" in capsys.readouterr().err
+
+
+def test_plot_compare_draws_one_line_per_run_in_each_panel(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    runs = []
+    for name, level in (("ppo", 0.5), ("ppo-terminal", 0.3)):
+        run = tmp_path / name
+        run.mkdir()
+        _write(run / "log.jsonl", [{"step": s, "rewards/total": level + s / 100, "kl": s / 10} for s in (1, 2, 3)])
+        runs.append(run)
+    figures = []
+    real_subplots = plt.subplots
+
+    def spy(*args, **kwargs):
+        fig, axes = real_subplots(*args, **kwargs)
+        figures.append(axes)
+        return fig, axes
+
+    png = tmp_path / "out" / "compare.png"
+    plt.subplots = spy
+    try:
+        assert plot_compare(runs, ["rewards/total", "kl"], png) == png
+    finally:
+        plt.subplots = real_subplots
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    (total_ax, kl_ax) = figures[0][0]
+    assert total_ax.get_title() == "rewards/total" and kl_ax.get_title() == "kl"
+    assert [line.get_label() for line in total_ax.lines] == ["ppo", "ppo-terminal"]  # one line per run, by name
+    assert list(total_ax.lines[1].get_ydata()) == pytest.approx([0.31, 0.32, 0.33])
+
+
+@pytest.mark.parametrize(("logs", "keys", "message"), [
+    ({"a": [{"step": 1, "reward": 1.0}], "b": []}, ["reward"], "no log records in b"),  # an empty run is named
+    ({"a": [{"step": 1, "reward": 1.0}]}, ["kl"], "no run logged kl"),  # a key nobody logged is named
+    ({"a": [{"step": 1, "reward": 1.0}]}, [], "no keys"),
+])
+def test_plot_compare_names_what_is_missing(tmp_path: Path, logs: dict, keys: list[str], message: str) -> None:
+    for name, records in logs.items():
+        (tmp_path / name).mkdir()
+        _write(tmp_path / name / "log.jsonl", records)
+    with pytest.raises(ValueError, match=message):
+        plot_compare([tmp_path / n for n in logs], keys, tmp_path / "x.png")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_main_compare_needs_both_flags_and_reports_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    _write(run / "log.jsonl", [{"step": 1, "reward": 0.5}])
+    with pytest.raises(SystemExit):
+        main([str(run), "--compare", "reward"])  # no --out: a usage error
+    assert main([str(run), "--compare", "kl", "--out", str(tmp_path / "c.png")]) == 2
+    assert "no run logged kl" in capsys.readouterr().err
+    assert main([str(run), "--compare", "reward", "--out", str(tmp_path / "c.png")]) == 0
+    assert (tmp_path / "c.png").is_file()
 
 
 def test_time_budget_stops_training_after_the_step_that_spends_it(monkeypatch: pytest.MonkeyPatch,
