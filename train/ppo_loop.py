@@ -146,7 +146,7 @@ def run(config: Any) -> dict[str, Any]:
         advantages, returns = gae(rewards, values, last, old.mask, config.gamma, config.lam)
         advantages = whiten(advantages, old.mask)
         model.train()
-        record: dict[str, float] = {}
+        record: dict[str, float | None] = {}
         for _ in range(config.ppo_epochs):
             order = rng.permutation(len(index))
             for batch in np.array_split(order, config.num_minibatches):
@@ -172,7 +172,7 @@ def run(config: Any) -> dict[str, Any]:
         record.update({
             "reward": float(np.mean([sum(r) for r in episodes.rewards])),
             "rewards/total": float(np.mean(episodes.totals)),
-            "rewards/claims_true": 1.0 - sum(episodes.claims_false) / judged if judged else 1.0,
+            "rewards/claims_true": 1.0 - sum(episodes.claims_false) / judged if judged else None,  # None: no claim
             "eos_rate": float(np.mean(episodes.terminated)), "kl": mean_kl, "kl_coef": kl.coef,
             "tokens": tokens, "seconds": time.time() - tick, "trained_seconds": trained + time.time() - tick,
         })  # fmt: skip

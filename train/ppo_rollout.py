@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from metrics.claims import FALSE_VERDICTS
 from train.value_head import ValueHead
 
-__all__ = ["Episodes", "Scored", "collect", "score"]
+__all__ = ["Episodes", "Scored", "claim_counts", "collect", "score"]
 
 
 @dataclass
@@ -32,8 +33,8 @@ class Episodes:
     terminated: list[bool] = field(default_factory=list)  # EOS (else cut off by the token budget)
     texts: list[str] = field(default_factory=list)
     totals: list[float] = field(default_factory=list)  # metrics.score(...).total of the final post
-    claims_false: list[float] = field(default_factory=list)
-    claims_judged: list[float] = field(default_factory=list)
+    claims_false: list[float] = field(default_factory=list)  # see claim_counts
+    claims_judged: list[float] = field(default_factory=list)  # checkable claims (all verdicts but unverifiable)
 
     def __len__(self) -> int:
         return len(self.actions)
@@ -43,6 +44,20 @@ def _masked_logprobs(logprobs: np.ndarray) -> np.ndarray:
     """Log-probabilities renormalised over the actions given (the candidates, or the whole vocabulary)."""
     top = logprobs.max(axis=-1, keepdims=True)
     return logprobs - (top + np.log(np.exp(logprobs - top).sum(axis=-1, keepdims=True)))
+
+
+def claim_counts(episode: Any, scores: Any) -> tuple[float, float]:
+    """``(false, checkable)`` claims of a finished episode.
+
+    From the final post's verdicts in ``scores`` (its terminal :func:`metrics.score`) when it has one, so that every
+    credit-assignment arm logs the same measure, including those without the env's per-claim rewards (which judge
+    no claims); otherwise (a post cut off by the token budget) the env's running counts.
+    """
+    if scores is None:
+        return float(episode.claims_false), float(episode.claims_done)
+    verdicts = scores.details["fact"]["verdicts"]
+    false = sum(verdicts.get(v, 0) for v in FALSE_VERDICTS)
+    return float(false), float(false + verdicts.get("supported", 0) + verdicts.get("derived", 0))
 
 
 def collect(env: Any, rng: np.random.Generator, seed: int) -> Episodes:
@@ -81,8 +96,9 @@ def collect(env: Any, rng: np.random.Generator, seed: int) -> Episodes:
                 episode = env.episodes[r]
                 out.terminated[r], out.texts[r] = bool(terminated[r]), episode.text
                 scores = episode.last_scores
-                out.totals[r] = float(scores.total) if terminated[r] and scores is not None else 0.0
-                out.claims_false[r], out.claims_judged[r] = float(episode.claims_false), float(episode.claims_done)
+                final = scores if terminated[r] else None
+                out.totals[r] = float(final.total) if final is not None else 0.0
+                out.claims_false[r], out.claims_judged[r] = claim_counts(episode, final)
     return out
 
 

@@ -17,10 +17,38 @@ import torch
 from train.common import CHECKPOINTS, complete_checkpoints
 from train.ppo import PPORunConfig, cli
 from train.ppo_math import AdaptiveKL, gae, ppo_losses, whiten
-from train.ppo_rollout import collect, score
+from train.ppo_rollout import claim_counts, collect, score
 from train.value_head import ValueHead
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+RECAP_TASK = {
+    "context": "Heat 3 at Bells Beach: Kai Moana scored 17.10 (best waves 9.10 and 8.00) and beat Leo Santos on 13.65 "
+               "(best waves 7.15 and 6.50).",
+    "instruction": "Write a post.", "expected_behavior": "answer",
+}
+
+
+@pytest.mark.parametrize(("post", "expected"), [
+    ("Kai Moana posted a 17.10 heat total.", (0.0, 1.0)),  # one true claim
+    ("Leo Santos's best wave was a 9.10. Kai Moana won by 3.45.", (1.0, 2.0)),  # the 9.10 is Kai's; the margin holds
+    ("Kai Moana beat Leo Santos.", (0.0, 0.0)),  # no figure: nothing checkable
+])
+def test_claim_counts_read_the_final_posts_verdicts(post: str, expected: tuple[float, float]) -> None:
+    from types import SimpleNamespace
+
+    import metrics
+
+    # The env judged nothing (an arm without per-claim rewards): the counts still come from the final post.
+    episode = SimpleNamespace(claims_false=0, claims_done=0)
+    assert claim_counts(episode, metrics.score(RECAP_TASK, post)) == expected
+
+
+def test_claim_counts_of_a_cut_off_post_are_the_envs_running_counts() -> None:
+    from types import SimpleNamespace
+
+    assert claim_counts(SimpleNamespace(claims_false=2, claims_done=5), None) == (2.0, 5.0)
 
 
 def test_gae_matches_a_hand_computed_example() -> None:
