@@ -219,6 +219,19 @@ def draw_series(ax: Any, steps: Sequence[int], values: Sequence[float], label: s
     ax.plot(steps, moving_mean(values, window), color=raw.get_color(), linewidth=2, label=f"{label} (mean of {window})")
 
 
+def draw_panel(ax: Any, lines: Sequence[tuple[str, Sequence[dict[str, Any]], str]], title: str) -> None:
+    """Draw each ``(label, records, key)`` series that has values into one titled panel, with a legend if any."""
+    for label, records, key in lines:
+        steps, values = series(records, key)
+        if steps:
+            draw_series(ax, steps, values, label)
+    ax.set_xlabel("step")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    if ax.lines:
+        ax.legend(fontsize=7)
+
+
 def plot_curves(log_path: str | Path, png_path: str | Path, title: str = "") -> Path | None:
     """Draw the loss (left) and reward (right) curves of a run into a PNG; ``None`` if nothing was logged yet.
 
@@ -252,15 +265,7 @@ def plot_curves(log_path: str | Path, png_path: str | Path, title: str = "") -> 
     if not keys:
         keys = [k for k in ("mean_token_accuracy", "eval_mean_token_accuracy") if series(records, k)[0]]
         right_title = "mean token accuracy (no reward during SFT)"
-    for key in keys:
-        steps, values = series(records, key)
-        if steps:
-            draw_series(ax_reward, steps, values, key)
-    ax_reward.set_xlabel("step")
-    ax_reward.set_title(right_title)
-    ax_reward.grid(alpha=0.3)
-    if ax_reward.lines:
-        ax_reward.legend(fontsize=7)
+    draw_panel(ax_reward, [(key, records, key) for key in keys], right_title)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -294,14 +299,7 @@ def plot_compare(run_dirs: Sequence[str | Path], keys: Sequence[str], png_path: 
 
     fig, axes = plt.subplots(1, len(keys), figsize=(5.5 * len(keys), 4), squeeze=False)
     for ax, key in zip(axes[0], keys, strict=True):
-        for name, records in logs.items():
-            steps, values = series(records, key)
-            if steps:
-                draw_series(ax, steps, values, name)
-        ax.set_xlabel("step")
-        ax.set_title(key)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        draw_panel(ax, [(name, records, key) for name, records in logs.items()], key)
     fig.tight_layout()
     png_path = Path(png_path)
     png_path.parent.mkdir(parents=True, exist_ok=True)
