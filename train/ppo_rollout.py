@@ -34,7 +34,7 @@ class Episodes:
     texts: list[str] = field(default_factory=list)
     totals: list[float] = field(default_factory=list)  # metrics.score(...).total of the final post
     claims_false: list[float] = field(default_factory=list)  # see claim_counts
-    claims_judged: list[float] = field(default_factory=list)  # checkable claims (all verdicts but unverifiable)
+    claims_judged: list[float] = field(default_factory=list)  # see claim_counts
 
     def __len__(self) -> int:
         return len(self.actions)
@@ -51,7 +51,8 @@ def claim_counts(episode: Any, scores: Any) -> tuple[float, float]:
 
     From the final post's verdicts in ``scores`` (its terminal :func:`metrics.score`) when it has one, so that every
     credit-assignment arm logs the same measure, including those without the env's per-claim rewards (which judge
-    no claims); otherwise (a post cut off by the token budget) the env's running counts.
+    no claims); otherwise (a post cut off by the token budget) the env's running counts, whose second figure counts
+    every claim judged so far, unverifiable ones included (zero in arms without per-claim rewards).
     """
     if scores is None:
         return float(episode.claims_false), float(episode.claims_done)
