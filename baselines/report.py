@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from metrics.claims import FALSE_VERDICTS, TRUE_VERDICTS
+
 METRIC_NAMES: tuple[str, ...] = ("structure", "fact", "safety", "total")
 VERDICT_NAMES: tuple[str, ...] = ("supported", "derived", "unverifiable", "misattributed", "unsupported")
 
@@ -44,13 +46,13 @@ def claim_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     counts = {v: sum(int((r.get("verdicts") or {}).get(v, 0)) for r in rows) for v in VERDICT_NAMES}
     total = sum(counts.values())
     checkable = total - counts["unverifiable"]
-    true = counts["supported"] + counts["derived"]
+    true = sum(counts[v] for v in TRUE_VERDICTS)
     return {
         "n": total,
         "counts": counts,
         "shares": {v: (n / total if total else None) for v, n in counts.items()},
         "accuracy": true / checkable if checkable else None,
-        "false_per_response": (counts["misattributed"] + counts["unsupported"]) / len(rows) if rows else None,
+        "false_per_response": sum(counts[v] for v in FALSE_VERDICTS) / len(rows) if rows else None,
     }
 
 

@@ -12,7 +12,7 @@ A task is a ``wsl_env.Task`` or a plain dict with the schema keys; a response is
 See ``docs/metrics.md`` for the semantics of each metric, with worked examples.
 """
 
-from metrics.claims import FALSE_VERDICTS, VERDICTS, Claim, claims, context_facts
+from metrics.claims import FALSE_VERDICTS, TRUE_VERDICTS, VERDICTS, Claim, claims, context_facts
 from metrics.composite import RewardWeights, Scores, score
 from metrics.facts import fact_score
 from metrics.numbers import NumberMention, extract_numbers
@@ -33,6 +33,7 @@ __all__ = [
     "FALSE_VERDICTS",
     "REWARD_FUNCS",
     "STATISTICS",
+    "TRUE_VERDICTS",
     "VERDICTS",
     "Claim",
     "FactReward",

@@ -42,10 +42,12 @@ from metrics.parse import Parse, safe_lower, sentence_spans
 from metrics.statistics import comparable, compatible, possible
 from metrics.tables import Cell, table_cells
 
-__all__ = ["FALSE_VERDICTS", "VERDICTS", "Claim", "ContextFacts", "Fact", "claims", "context_facts", "judge_claims"]
+__all__ = ["FALSE_VERDICTS", "TRUE_VERDICTS", "VERDICTS", "Claim", "ContextFacts", "Fact", "claims", "context_facts",
+           "judge_claims"]
 
 VERDICTS: tuple[str, ...] = ("supported", "derived", "misattributed", "unsupported", "unverifiable")
 FALSE_VERDICTS: frozenset[str] = frozenset({"misattributed", "unsupported"})
+TRUE_VERDICTS: frozenset[str] = frozenset({"supported", "derived"})
 _MAX_PAIR_FACTS = 150  # sums and differences are formed over at most this many context facts (quadratic)
 
 

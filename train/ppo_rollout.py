@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from metrics.claims import FALSE_VERDICTS
+from metrics.claims import FALSE_VERDICTS, TRUE_VERDICTS
 from train.value_head import ValueHead
 
 __all__ = ["Episodes", "Scored", "claim_counts", "collect", "score"]
@@ -58,7 +58,7 @@ def claim_counts(episode: Any, scores: Any) -> tuple[float, float]:
         return float(episode.claims_false), float(episode.claims_done)
     verdicts = scores.details["fact"]["verdicts"]
     false = sum(verdicts.get(v, 0) for v in FALSE_VERDICTS)
-    return float(false), float(false + verdicts.get("supported", 0) + verdicts.get("derived", 0))
+    return float(false), float(false + sum(verdicts.get(v, 0) for v in TRUE_VERDICTS))
 
 
 def collect(env: Any, rng: np.random.Generator, seed: int) -> Episodes:

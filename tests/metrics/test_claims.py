@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import metrics
-from metrics.claims import FALSE_VERDICTS, VERDICTS, Claim, claims, context_facts
+from metrics.claims import FALSE_VERDICTS, TRUE_VERDICTS, VERDICTS, Claim, claims, context_facts
 
 # The worked example of docs/metrics.md: Kai Moana 17.10 (9.10 + 8.00) beat Leo Santos 13.65 (7.15 + 6.50).
 RECAP = (
@@ -210,6 +210,8 @@ def test_instruction_numbers_are_supported() -> None:
 def test_verdict_vocabulary() -> None:
     assert set(VERDICTS) == {"supported", "derived", "misattributed", "unsupported", "unverifiable"}
     assert FALSE_VERDICTS == {"misattributed", "unsupported"}
+    assert TRUE_VERDICTS == {"supported", "derived"}
+    assert not TRUE_VERDICTS & FALSE_VERDICTS and TRUE_VERDICTS | FALSE_VERDICTS | {"unverifiable"} == set(VERDICTS)
 
 
 def test_context_facts_read_tables_and_labels() -> None:
