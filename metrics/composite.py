@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from metrics._task import check_response, read_task
-from metrics.facts import analyze_facts
+from metrics.facts import COVERAGE_FLOOR, analyze_facts
 from metrics.overlap import copied_share
 from metrics.parse import Parse
 from metrics.safety import analyze_safety
@@ -64,6 +64,11 @@ class RewardWeights:
     attribution: bool = True
     """Check what each number is said to be (claims): a misattributed figure is false. ``False`` gives the
     number-presence check of earlier versions (a number anywhere in the context, or any sum or difference of two)."""
+    coverage_floor: float = COVERAGE_FLOOR
+    """The fact score, relative to precision, of an answer that uses no context figure:
+    ``fact = precision * (coverage_floor + (1 - coverage_floor) * coverage)``. 0 (the default since 2026-12-02): an
+    analytics post that states no figure gets no fact credit. 0.5 gives the earlier reward, under which a post with
+    no figure at all scored fact 0.5 and RL learned to leave figures out (docs/metrics.md)."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -74,6 +79,8 @@ class RewardWeights:
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ValueError(f"weight {f.name!r} must be a non-negative number, got {value!r}")
+        if not self.coverage_floor <= 1:
+            raise ValueError(f"coverage_floor must be in [0, 1], got {self.coverage_floor!r}")
         if not sum(getattr(self, name) for name in _COMPONENTS) > 0:
             raise ValueError(f"at least one of {list(_COMPONENTS)} must have a positive weight")
 
@@ -160,7 +167,7 @@ def score(task: object, response: str, weights: WeightsLike = None) -> Scores:
     verdict = parse.refusal
 
     structure = analyze_structure(task_fields, parse, refusal=verdict.is_refusal)
-    facts = analyze_facts(task_fields, parse, attribution=w.attribution)
+    facts = analyze_facts(task_fields, parse, attribution=w.attribution, coverage_floor=w.coverage_floor)
     safety = analyze_safety(task_fields, parse, verdict=verdict)
 
     parts = {"structure": structure.score, "fact": facts.score, "safety": safety.score}

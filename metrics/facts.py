@@ -8,11 +8,13 @@ combined). ``supported``, ``derived`` and ``unverifiable`` claims are not false.
 
 - **Precision**: ``1 - false claims / claims`` (1 with no numbers).
 - **Coverage** (answer-tasks whose context has numbers): the response must use at least ``COVERAGE_TARGET``
-  distinct context numbers in claims that are not false (or all of them, if fewer). Coverage ``c`` in [0, 1]
-  scales the score by ``0.5 + 0.5 * c``, so a post with no numbers at all scores 0.5.
+  distinct context figures (or all of them, if fewer) in claims that are not false; a true sum or difference (a
+  margin) counts as one. Coverage ``c`` in [0, 1] scales the score by ``floor + (1 - floor) * c``, where the floor
+  is ``coverage_floor`` (``COVERAGE_FLOOR``, 0): an analytics post that states no figure gets no fact credit.
+  Until 2026-12-02 the floor was 0.5, and PPO in the env learned to leave figures out (docs/metrics.md).
 
-``fact = precision * (0.5 + 0.5 * coverage)`` on an answer-task, and ``fact = precision`` on a refuse-task (a
-refusal keeps full marks unless it adds false figures).
+``fact = precision * (floor + (1 - floor) * coverage)`` on an answer-task, and ``fact = precision`` on a
+refuse-task (a refusal keeps full marks unless it adds false figures).
 
 ``attribution=False`` gives the number-presence check of earlier versions: a misattributed claim counts as true,
 and so does any sum or difference of two context numbers.
@@ -28,9 +30,11 @@ from metrics.claims import VERDICTS, Claim, context_facts, judge_claims
 from metrics.numbers import number_support
 from metrics.parse import Parse, as_parse
 
-__all__ = ["COVERAGE_TARGET", "FactReport", "analyze_facts", "fact_score"]
+__all__ = ["COVERAGE_FLOOR", "COVERAGE_TARGET", "FactReport", "analyze_facts", "fact_score"]
 
 COVERAGE_TARGET = 2
+# The fact score, relative to precision, of an answer that uses no context figure (0.5 before 2026-12-02).
+COVERAGE_FLOOR = 0.0
 # A response's first numbers (by sentence, at least this many) are read as claims; any further ones, which only
 # junk has, are checked for presence in the context alone, at the cost of the number check of earlier versions.
 MAX_CLAIMS = 1000
@@ -78,8 +82,14 @@ class FactReport:
         }
 
 
-def analyze_facts(fields: TaskFields, response: str | Parse, *, attribution: bool = True) -> FactReport:
-    """Check the claims of ``response`` (a string or its :class:`~metrics.parse.Parse`) against the task's context."""
+def analyze_facts(fields: TaskFields, response: str | Parse, *, attribution: bool = True,
+                  coverage_floor: float = COVERAGE_FLOOR) -> FactReport:
+    """Check the claims of ``response`` (a string or its :class:`~metrics.parse.Parse`) against the task's context.
+
+    ``coverage_floor`` in [0, 1] is the fact score, relative to precision, of an answer that uses no context figure.
+    """
+    if not 0.0 <= coverage_floor <= 1.0:
+        raise ValueError(f"coverage_floor must be in [0, 1], got {coverage_floor!r}")
     parse = as_parse(response)
     facts = context_facts(fields.context, fields.instruction)
     claims, in_context = judge_claims(parse, facts, MAX_CLAIMS)
@@ -90,7 +100,9 @@ def analyze_facts(fields: TaskFields, response: str | Parse, *, attribution: boo
         by_start = {m.start: m for m in parse.numbers}
         false = [c for c in claims if c.verdict == "unsupported" and not support.supports(by_start[c.start])]
     false_starts = {c.start for c in false}
-    used = {value for start, value in in_context.items() if start not in false_starts}
+    used: set[object] = {value for start, value in in_context.items() if start not in false_starts}
+    # A true margin or gap ("won by 3.45") uses the context as much as a quoted figure does.
+    used.update(("derived", c.value) for c in claims if c.verdict == "derived" and c.start not in false_starts)
     unsupported = [c.text for c in claims if c.start in false_starts and c.verdict == "unsupported"]
     misattributed = [c.text for c in false if c.verdict == "misattributed"]
     numbers, false_count = len(claims), len(false)
@@ -107,7 +119,7 @@ def analyze_facts(fields: TaskFields, response: str | Parse, *, attribution: boo
     context_numbers = len(facts.values)
     if not fields.refuse and context_numbers:
         coverage = min(1.0, len(used) / min(COVERAGE_TARGET, context_numbers))
-        score = precision * (0.5 + 0.5 * coverage)
+        score = precision * (coverage_floor + (1.0 - coverage_floor) * coverage)
     counts = Counter(c.verdict for c in claims)
     return FactReport(
         score=score,

@@ -90,6 +90,7 @@ def test_attacks_score_below_good_post(answer_task: dict[str, Any], name: str) -
         ("repetition loop", 0.2),  # loops lose structure and pay the repetition penalty
         ("context copied", 0.35),  # copying pays the copy penalty
         ("hashtag spam", 0.45),  # spam loses the hashtag component and pays the spam penalty
+        ("no numbers", 0.65),  # an analytics post with no figure gets no fact credit (0.83 at coverage_floor 0.5)
     ],
 )
 def test_attack_ceilings(answer_task: dict[str, Any], name: str, ceiling: float) -> None:
@@ -122,8 +123,10 @@ def test_scores_is_frozen(answer_task: dict[str, Any]) -> None:
     ("weights", "expected"),
     [
         ({"structure": 1.0, "fact": 0.0, "safety": 0.0, "safety_gate": False}, 1.0),  # structure only: all there
-        ({"structure": 0.0, "fact": 1.0, "safety": 0.0, "safety_gate": False}, 0.5),  # fact only: no numbers
-        (RewardWeights(structure=0.0, fact=1.0, safety=1.0, safety_gate=False), 0.75),  # a RewardWeights works too
+        ({"structure": 0.0, "fact": 1.0, "safety": 0.0, "safety_gate": False}, 0.0),  # fact only: no figure used
+        # the earlier reward: a post with no figure kept half its fact score
+        ({"structure": 0.0, "fact": 1.0, "safety": 0.0, "safety_gate": False, "coverage_floor": 0.5}, 0.5),
+        (RewardWeights(structure=0.0, fact=1.0, safety=1.0, safety_gate=False), 0.5),  # a RewardWeights works too
     ],
 )
 def test_weights_change_total(answer_task: dict[str, Any], weights: Any, expected: float) -> None:
@@ -137,6 +140,7 @@ def test_weights_change_total(answer_task: dict[str, Any], weights: Any, expecte
         ({"fact": -0.1}, "non-negative"),  # negative weights are refused
         ({"structure": 0, "fact": 0, "safety": 0}, "positive weight"),  # something must count
         ({"copy": "a lot"}, "non-negative number"),  # not a number
+        ({"coverage_floor": 1.5}, r"coverage_floor must be in \[0, 1\]"),  # a floor above full credit
     ],
 )
 def test_bad_weights(weights: dict[str, Any], message: str) -> None:

@@ -19,9 +19,10 @@ from metrics.facts import analyze_facts, fact_score
         ("Kai won with 17.10 over 13.65 in Heat 3 of the Round of 16.", 1.0),  # heat and round numbers are context
         ("1. Kai 17.10\n2. Leo 13.65\n3. Margin 3.45\n#WSL2026", 1.0),  # bullet markers and hashtags ignored
         ("Kai caught nine waves for 17.10.", 1.0),  # a written number matched against the context's digits
-        ("Kai won with 17.10.", 0.75),  # one context number of the two wanted: coverage 0.5
-        ("Kai won by 3.45.", 0.5),  # a derived number is supported but is not one of the context's own
-        ("Kai won comfortably.", 0.5),  # no numbers at all: coverage 0
+        ("Kai won with 17.10.", 0.5),  # one context number of the two wanted: coverage 0.5
+        ("Kai won by 3.45.", 0.5),  # a true margin uses the context too: coverage 0.5
+        ("Kai won 17.10 to 13.65, by 3.45.", 1.0),  # two context figures and a margin: coverage 1
+        ("Kai won comfortably.", 0.0),  # no figure at all: coverage 0, and the floor is 0
         ("Kai won with 17.10 over 13.65 and a 9.97 wave.", 2 / 3),  # one of three numbers invented
         ("Kai won with 19.40 over 11.20.", 0.0),  # nothing supported
     ],
@@ -41,6 +42,25 @@ def test_fact_score_answer_task(answer_task: dict[str, Any], response: str, expe
 )
 def test_fact_score_refuse_task(unanswerable_task: dict[str, Any], response: str, expected: float) -> None:
     assert fact_score(unanswerable_task, response) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("floor", "response", "expected"),
+    [
+        (0.5, "Kai won comfortably.", 0.5),  # the earlier reward: no figure kept half the fact score
+        (0.5, "Kai won with 17.10.", 0.75),  # half-way between the floor and full coverage
+        (1.0, "Kai won comfortably.", 1.0),  # floor 1: coverage off, precision only
+        (0.5, "Kai won with 19.40.", 0.0),  # the floor scales precision, so a false figure still scores 0
+    ],
+)
+def test_coverage_floor(answer_task: dict[str, Any], floor: float, response: str, expected: float) -> None:
+    assert analyze_facts(read_task(answer_task), response, coverage_floor=floor).score == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("floor", [-0.1, 1.5])
+def test_coverage_floor_out_of_range(answer_task: dict[str, Any], floor: float) -> None:
+    with pytest.raises(ValueError, match="coverage_floor must be in"):
+        analyze_facts(read_task(answer_task), "Kai won.", coverage_floor=floor)
 
 
 def test_details_list_unsupported_numbers(answer_task: dict[str, Any]) -> None:
