@@ -169,6 +169,28 @@ class RunArgs:
         return json.loads(json.dumps(self.to_dict(), default=str))
 
 
+@dataclass
+class MetricWeightsArgs:
+    """The config field of the scripts whose reward is ``metrics.score``'s total (GRPO, RLOO, PPO's env)."""
+
+    metric_weights: dict[str, Any] | str | None = field(
+        default=None,
+        metadata={"help": "Weights of metrics.score's total, as a mapping or JSON, e.g. '{\"fact\": 0.5, "
+                          "\"repetition\": 0.8}'. Keys: the fields of metrics.RewardWeights (structure, fact, "
+                          "safety, safety_gate, repetition, copy, hashtag_spam, over_length, unsupported_numbers, "
+                          "attribution, coverage_floor). Default: metrics' defaults."},
+    )
+
+    def __post_init__(self) -> None:
+        from metrics.composite import resolve_weights
+
+        if isinstance(self.metric_weights, str):
+            self.metric_weights = json.loads(self.metric_weights) if self.metric_weights.strip() else None
+        # Validate now (unknown names, negative weights) rather than at the first reward.
+        self.metric_weights = resolve_weights(self.metric_weights).to_dict()
+        super().__post_init__()  # type: ignore[misc]
+
+
 def bf16_is_fast(use_cpu: bool) -> bool:
     """Whether bf16 autocast speeds training up here: a CPU with native bf16 matmul, or a GPU that supports bf16."""
     if use_cpu:

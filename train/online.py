@@ -11,12 +11,12 @@ optimised reward.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from train.common import (
+    MetricWeightsArgs,
     RunArgs,
     build_callbacks,
     config_summary,
@@ -33,7 +33,7 @@ COMPONENT_REWARDS: tuple[str, ...] = ("wsl_structure", "wsl_fact", "wsl_safety")
 
 
 @dataclass
-class OnlineArgs(GeneratorArgs, RunArgs):
+class OnlineArgs(GeneratorArgs, MetricWeightsArgs, RunArgs):
     """Fields of the online RL scripts, mixed in before ``GRPOConfig``/``RLOOConfig``."""
 
     sft_adapter: str | None = field(
@@ -43,12 +43,6 @@ class OnlineArgs(GeneratorArgs, RunArgs):
     n_generated: int = field(default=200, metadata={"help": "Generated tasks added to the prompts."})
     generator_seed: int = field(default=DEFAULT_GENERATOR_SEED, metadata={"help": "TaskGenerator seed."})
     max_train_examples: int | None = field(default=None, metadata={"help": "Prompts kept, at most (after shuffling)."})
-    metric_weights: dict[str, Any] | str | None = field(
-        default=None,
-        metadata={"help": "Weights of metrics.score's total, as a mapping or JSON, e.g. '{\"fact\": 0.5, "
-                          "\"repetition\": 0.8}'. Keys: structure, fact, safety, safety_gate, repetition, copy, "
-                          "hashtag_spam, over_length, unsupported_numbers. Default: metrics' defaults."},
-    )
     log_components: bool = field(
         default=True, metadata={"help": "Also compute and log the structure/fact/safety rewards (weight 0)."}
     )
@@ -82,12 +76,6 @@ class OnlineArgs(GeneratorArgs, RunArgs):
     )
 
     def __post_init__(self) -> None:
-        from metrics.composite import resolve_weights
-
-        if isinstance(self.metric_weights, str):
-            self.metric_weights = json.loads(self.metric_weights) if self.metric_weights.strip() else None
-        # Validate now (unknown names, negative weights) rather than at the first reward call.
-        self.metric_weights = resolve_weights(self.metric_weights).to_dict()
         if not self.beta > 0:
             raise ValueError(f"beta must be > 0 (the KL penalty keeps the policy near the reference), got {self.beta}")
         self.reward_weights = reward_weights(self.log_components)

@@ -39,14 +39,14 @@ from typing import Any, ClassVar
 
 from transformers import TrainingArguments
 
-from train.common import RunArgs, configure_cpu, parse_config
+from train.common import MetricWeightsArgs, RunArgs, configure_cpu, parse_config
 from train.data import DEFAULT_GENERATOR_SEED, GeneratorArgs
 
 __all__ = ["PPORunConfig", "cli", "main"]
 
 
 @dataclass
-class PPORunConfig(GeneratorArgs, RunArgs, TrainingArguments):
+class PPORunConfig(GeneratorArgs, MetricWeightsArgs, RunArgs, TrainingArguments):
     """The run, env, PPO and LoRA fields (``max_steps`` counts PPO iterations; ``save_steps`` checkpoints)."""
 
     algorithm: ClassVar[str] = "ppo"
@@ -98,7 +98,7 @@ class PPORunConfig(GeneratorArgs, RunArgs, TrainingArguments):
         """The keyword arguments of the env (recorded in the manifest), besides the tasks and the model."""
         return {"action_mode": self.action_mode, "k": self.k, "max_new_tokens": self.max_new_tokens,
                 "shaping": self.shaping, "claim_bonus": self.claim_bonus, "claim_penalty": self.claim_penalty,
-                "policy_logprobs": True}
+                "policy_logprobs": True, "reward_weights": self.metric_weights}
 
 
 def main(config: PPORunConfig) -> dict[str, Any]:

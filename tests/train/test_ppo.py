@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from train.common import CHECKPOINTS, complete_checkpoints
+from train.common import CHECKPOINTS, complete_checkpoints, parse_config
 from train.ppo import PPORunConfig, cli
 from train.ppo_math import AdaptiveKL, gae, ppo_losses, whiten
 from train.ppo_rollout import claim_counts, collect, score
@@ -133,6 +133,15 @@ def _ppo_flags(model_dir: Path, task_file: Path, artifacts: Path, run_name: str,
             "--artifacts_root", str(artifacts), "--run_name", run_name, "--max_steps", str(steps),
             "--num_envs", "2", "--max_new_tokens", "8", "--k", "4", "--save_steps", "1", "--seed", "0",
             "--disable_tqdm", "true"]
+
+
+def test_metric_weights_reach_the_env_kwargs(tmp_path: Path) -> None:
+    flags = ["--run_name", "w", "--artifacts_root", str(tmp_path)]
+    config = parse_config(PPORunConfig, flags + ["--metric_weights", '{"coverage_floor": 0.5}'])
+    assert config.env_kwargs()["reward_weights"]["coverage_floor"] == 0.5  # the earlier total, on request
+    assert parse_config(PPORunConfig, flags).env_kwargs()["reward_weights"]["coverage_floor"] == 0.0  # the default
+    with pytest.raises(ValueError, match="valid names"):  # a typo fails at parse time, not at the first reward
+        parse_config(PPORunConfig, flags + ["--metric_weights", '{"coverage_flor": 0.5}'])
 
 
 @pytest.mark.parametrize("action_mode", ["topk", "vocab"])

@@ -24,13 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import metrics
-from metrics.claims import context_facts, judge_claims
+from metrics.claims import TRUE_VERDICTS, context_facts, judge_claims
+from metrics.composite import resolve_weights
 from metrics.parse import Parse, sentence_spans
 from wsl_env.schema import Task
 
 __all__ = ["RewardConfig", "Episode"]
-
-_TRUE = frozenset({"supported", "derived"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +59,8 @@ class RewardConfig:
                 raise ValueError(f"{name} must be a number >= 0, got {value!r}")
         if not 0.0 < self.gamma <= 1.0:
             raise ValueError(f"gamma must be in (0, 1], got {self.gamma}")
+        # Resolved once (a bad name or value fails at construction), not on every per-step score.
+        object.__setattr__(self, "weights", resolve_weights(self.weights))
 
     @property
     def claims_on(self) -> bool:
@@ -105,7 +106,7 @@ class Episode:
                 break
             self.claims_done += 1
             verdicts.append(claim.verdict)
-            if claim.verdict in _TRUE:
+            if claim.verdict in TRUE_VERDICTS:
                 key = (claim.value, claim.subject, claim.statistic)
                 if key not in self._rewarded_true:  # a true claim repeated earns nothing more
                     self._rewarded_true.add(key)

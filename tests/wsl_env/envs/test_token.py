@@ -177,13 +177,20 @@ def test_a_repeated_true_claim_earns_once(make_env, tasks) -> None:
 
 
 def test_claim_rewards_off_restore_the_earlier_reward(make_env, tasks) -> None:
-    # claim_bonus=0, claim_penalty=0 (and attribution off in the composite) give the reward of earlier versions
+    # claim_bonus=0, claim_penalty=0 (and attribution off, coverage floor 0.5 in the composite) give the reward of
+    # earlier versions
+    earlier = {"attribution": False, "coverage_floor": 0.5}
     env = make_env(action_mode="vocab", shaping=0.0, claim_bonus=0.0, claim_penalty=0.0,
-                   reward_weights={"attribution": False}, max_new_tokens=48)
+                   reward_weights=earlier, max_new_tokens=48)
     env.reset(seed=0, options={"task": tasks[0]})
     steps = _feed(env, "Leo Santos's best wave, a 9.10, kept him close.")
     assert all(s["claims"] == 0.0 for _, _, s in steps)
-    assert steps[-1][1] == pytest.approx(metrics.score(tasks[0], steps[-1][0], {"attribution": False}).total)
+    assert steps[-1][1] == pytest.approx(metrics.score(tasks[0], steps[-1][0], earlier).total)
+
+
+def test_bad_reward_weights_fail_at_construction(make_env) -> None:
+    with pytest.raises(ValueError, match="valid names"):  # not at the first scored step, deep in a rollout
+        make_env(reward_weights={"coverage_flor": 0.5})
 
 
 def test_token_penalty_uses_reference_logprob(make_env) -> None:
