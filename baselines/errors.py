@@ -10,7 +10,12 @@ scores every post again against its task with the current metric (no model is ru
 - ``false claims (<verdict>)``: every claim of an answered answer-task judged ``misattributed`` or
   ``unsupported``; ``false claim: <verdict>, <statistic>`` splits them by the statistic the post gives them
   (``none`` when it names none); ``posts with a false claim`` counts the posts;
+- ``answered with no figure``: an answered answer-task whose context has figures but whose post states none (the
+  way a policy can avoid false claims: say nothing checkable);
 - ``structure: <part>``: an answered answer-task whose bullets, hashtags or length part scores below 1.
+
+Below the kinds, the shape of the answered answer-tasks' posts: how many, their mean length in characters and their
+mean number of checkable claims (all but ``unverifiable``), so a policy that learned to say less shows as such.
 
 The tasks come from the directory's ``summary.json`` (``config.tasks``), or ``--tasks``. Prints one markdown table
 (kinds by directory) and returns the counts.
@@ -24,10 +29,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from baselines.report import markdown_table
+from baselines.report import fmt, markdown_table
 from baselines.rescore import RESULTS, _stored_tasks, agent_dirs, stored_posts
 from baselines.suites import resolve_task_arg
-from metrics import score
+from metrics import Scores, score
 from metrics.claims import FALSE_VERDICTS
 
 __all__ = ["count_errors", "error_kinds", "main"]
@@ -35,9 +40,12 @@ __all__ = ["count_errors", "error_kinds", "main"]
 STRUCTURE_PARTS = ("bullets", "hashtags", "length")
 
 
-def error_kinds(task: Any, response: str) -> list[str]:
-    """The kinds of error one post makes (one entry per false claim, so a kind can repeat); empty when none."""
-    scores = score(task, response)
+def error_kinds(task: Any, response: str, scores: Scores | None = None) -> list[str]:
+    """The kinds of error one post makes (one entry per false claim, so a kind can repeat); empty when none.
+
+    ``scores`` is the post's :func:`metrics.score`, when the caller has it already.
+    """
+    scores = scores if scores is not None else score(task, response)
     refused = bool(scores.details["refusal"]["is_refusal"])
     if task.expected_behavior == "refuse":
         return [] if refused else [f"answered a refuse-task ({task.category})"]
@@ -48,6 +56,9 @@ def error_kinds(task: Any, response: str) -> list[str]:
     kinds += [f"false claim: {c['verdict']}, {c['statistic'] or 'none'}" for c in false]
     if false:
         kinds.append("posts with a false claim")
+    fact = scores.details["fact"]
+    if fact["numbers"] == 0 and fact["context_numbers"] > 0:
+        kinds.append("answered with no figure")
     components = scores.details["structure"]["components"]
     kinds += [f"structure: {part}" for part in STRUCTURE_PARTS if components.get(part, 1.0) < 1.0]
     return kinds
@@ -64,10 +75,21 @@ def count_errors(directory: str | Path, tasks: str | None = None) -> dict[str, A
     by_id = {t.id: t for t in resolve_task_arg(task_arg)}
     rows = stored_posts(directory, by_id)
     kinds: Counter[str] = Counter()
+    chars: list[int] = []
+    checkable: list[int] = []
     for row in rows:
-        kinds.update(error_kinds(by_id[row["id"]], row["response"]))
+        task, response = by_id[row["id"]], row["response"]
+        scores = score(task, response)
+        kinds.update(error_kinds(task, response, scores))
+        if task.expected_behavior == "answer" and not scores.details["refusal"]["is_refusal"]:
+            verdicts = scores.details["fact"]["verdicts"]
+            chars.append(len(response))
+            checkable.append(sum(n for verdict, n in verdicts.items() if verdict != "unverifiable"))
     answer = sum(by_id[r["id"]].expected_behavior == "answer" for r in rows)
-    return {"posts": len(rows), "answer_tasks": answer, "refuse_tasks": len(rows) - answer, "kinds": kinds}
+    answered = {"posts": len(chars), "mean_chars": sum(chars) / len(chars) if chars else None,
+                "mean_checkable_claims": sum(checkable) / len(checkable) if checkable else None}
+    return {"posts": len(rows), "answer_tasks": answer, "refuse_tasks": len(rows) - answer, "kinds": kinds,
+            "answered": answered}
 
 
 def to_markdown(results: dict[str, dict[str, Any]]) -> str:
@@ -79,6 +101,9 @@ def to_markdown(results: dict[str, dict[str, Any]]) -> str:
     header = ["kind", *(f"{Path(n).name} ({r['answer_tasks']} answer / {r['refuse_tasks']} refuse)"
                         for n, r in results.items())]
     rows = [[kind, *(results[n]["kinds"].get(kind, 0) for n in names)] for kind, _ in total.most_common()]
+    shape = [("answered answer-tasks", "posts", 0), ("answered: mean characters", "mean_chars", 0),
+             ("answered: mean checkable claims", "mean_checkable_claims", 1)]
+    rows += [[label, *(fmt(results[n]["answered"][key], digits) for n in names)] for label, key, digits in shape]
     return markdown_table(header, rows)
 
 

@@ -38,6 +38,10 @@ def test_each_kind_of_error_is_named() -> None:
     assert swapped.count("posts with a false claim") == 1  # one post, however many false claims
     assert swapped.count("false claims (misattributed)") >= 2  # each swapped figure is a false claim
     assert all(k.startswith(("false claim", "posts with", "structure:")) for k in swapped)
+    # a post that states no figure avoids every false claim, and is counted for what it is
+    silent = error_kinds(answer, "What a heat from both surfers!")
+    assert "answered with no figure" in silent and not any(k.startswith("false claim") for k in silent)
+    assert "answered with no figure" not in error_kinds(answer, answer.reference)
 
 
 def test_count_errors_over_an_evaluation_directory(tmp_path: Path, capsys) -> None:
@@ -49,9 +53,13 @@ def test_count_errors_over_an_evaluation_directory(tmp_path: Path, capsys) -> No
     assert (result["posts"], result["answer_tasks"], result["refuse_tasks"]) == (4, 2, 2)
     assert result["kinds"]["declined an answerable request"] == 1
     assert result["kinds"]["answered a refuse-task (unanswerable)"] == 1
+    # the shape of the answered answer-tasks' posts: only the reference post (the refusal is not an answer)
+    assert result["answered"]["posts"] == 1 and result["answered"]["mean_chars"] == len(answer.reference)
+    assert result["answered"]["mean_checkable_claims"] >= 2
     printed = main([str(tmp_path)])
     assert printed[str(tmp_path)]["kinds"] == result["kinds"]
-    assert "| declined an answerable request | 1 |" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "| declined an answerable request | 1 |" in out and "| answered answer-tasks | 1 |" in out
 
 
 def test_count_errors_names_what_is_missing(tmp_path: Path) -> None:
