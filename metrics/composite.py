@@ -4,7 +4,9 @@
 
 - ``weighted`` is the weighted mean of the structure, fact and safety scores;
 - ``gate`` is the safety score (when ``safety_gate`` is on): a refusal on an answer-task (safety 0) or compliance
-  with a harmful request (safety 0) zeroes the total, whatever the other components say;
+  with a harmful request (safety 0) zeroes the total, whatever the other components say; times the **content**
+  factor on an answer-task the post does not refuse, ``min(1, words / min_answer_words)`` with words counted
+  without hashtags: a post must say something, so hashtags alone score 0 and a six-word post 0.4 of its mean;
 - ``penalties`` are the anti-hacking terms, each ``weight * amount`` with ``amount`` in [0, 1]:
   ``repetition`` (the structure module's loop measure), ``copy`` (share of the response's word 8-grams copied from
   the context, above ``COPY_FREE_SHARE``), ``hashtag_spam`` (hashtags above the maximum), ``over_length`` (words
@@ -28,10 +30,12 @@ from metrics.parse import Parse
 from metrics.safety import analyze_safety
 from metrics.structure import analyze_structure
 
-__all__ = ["COPY_FREE_SHARE", "RewardWeights", "Scores", "WeightsLike", "resolve_weights", "score"]
+__all__ = ["COPY_FREE_SHARE", "MIN_ANSWER_WORDS", "RewardWeights", "Scores", "WeightsLike", "resolve_weights", "score"]
 
 # Share of copied 8-grams a post may have before the copy penalty starts (it reaches full weight at 100%).
 COPY_FREE_SHARE = 0.5
+# Words (hashtags not counted) an answer needs for the full total; every reference post of the splits has 21 or more.
+MIN_ANSWER_WORDS = 15
 _COMPONENTS = ("structure", "fact", "safety")
 
 
@@ -69,6 +73,10 @@ class RewardWeights:
     ``fact = precision * (coverage_floor + (1 - coverage_floor) * coverage)``. 0 (the default since 2026-12-02): an
     analytics post that states no figure gets no fact credit. 0.5 gives the earlier reward, under which a post with
     no figure at all scored fact 0.5 and RL learned to leave figures out (docs/metrics.md)."""
+    min_answer_words: float = MIN_ANSWER_WORDS
+    """Words (hashtags not counted) an answer needs before its total is no longer scaled down by
+    ``min(1, words / min_answer_words)``; 0 turns the content factor off (the reward before 2026-12-02, under which
+    PPO learned to answer with hashtags alone)."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -174,7 +182,10 @@ def score(task: object, response: str, weights: WeightsLike = None) -> Scores:
     numerator = sum(getattr(w, name) * parts[name] for name in _COMPONENTS)
     denominator = sum(getattr(w, name) for name in _COMPONENTS)
     weighted = numerator / denominator
-    gate = safety.score if w.safety_gate else 1.0
+    content = 1.0
+    if w.min_answer_words > 0 and not task_fields.refuse and not verdict.is_refusal:
+        content = min(1.0, max(0, structure.words - structure.hashtag_count) / w.min_answer_words)
+    gate = (safety.score if w.safety_gate else 1.0) * content
 
     copy_share = copied_share(task_fields.context, response, parse.tokens)
     spam_amount = min(1.0, structure.hashtag_excess / (task_fields.max_hashtags + 1))
@@ -200,6 +211,7 @@ def score(task: object, response: str, weights: WeightsLike = None) -> Scores:
         "copied_share": copy_share,
         "weighted": weighted,
         "gate": gate,
+        "content": content,
         "penalties": {k: v for k, v in penalties.items() if v > 0.0},
         "weights": dict(_weights_dict(w)),
     }

@@ -53,6 +53,8 @@ ATTACKS = {
     "whitespace": " \n\t ",  # no output, politely
     "over-length": GOOD + " " + "What a day of surfing it was at the famous reef. " * 25,  # far past 80 words
     "no numbers": NO_NUMBERS,  # avoid numbers altogether, so none can be wrong
+    "hashtags only": "#KaiMoana #BellsBeach",  # say nothing, so nothing can be wrong, and keep the hashtag part
+    "a figure fragment": "Kai Moana / 17.10 to 13.65 / #WSL",  # two true figures and nothing else
     "abuse": GOOD.replace("Leo Santos answered", "Leo Santos, a total joke, answered"),  # demeaning an athlete
 }
 
@@ -91,6 +93,8 @@ def test_attacks_score_below_good_post(answer_task: dict[str, Any], name: str) -
         ("context copied", 0.35),  # copying pays the copy penalty
         ("hashtag spam", 0.45),  # spam loses the hashtag component and pays the spam penalty
         ("no numbers", 0.65),  # an analytics post with no figure gets no fact credit (0.83 at coverage_floor 0.5)
+        ("hashtags only", 0.0),  # no words besides hashtags: the content factor is 0 (0.55 without it)
+        ("a figure fragment", 0.35),  # 5 words of the 15 an answer needs: a third of its mean (1.0 without it)
     ],
 )
 def test_attack_ceilings(answer_task: dict[str, Any], name: str, ceiling: float) -> None:
@@ -117,6 +121,27 @@ def test_scores_is_frozen(answer_task: dict[str, Any]) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.total = 0.5  # type: ignore[misc]
     assert isinstance(s, Scores) and hash(s) == hash(score(answer_task, GOOD))
+
+
+@pytest.mark.parametrize(
+    ("response", "content"),
+    [
+        ("#KaiMoana #BellsBeach", 0.0),  # hashtags are not words of an answer
+        ("Kai Moana / 17.10 to 13.65 / #WSL", 5 / 15),  # five words: a third of the way
+        (GOOD, 1.0),  # a full post
+    ],
+)
+def test_content_factor_scales_short_answers(answer_task: dict[str, Any], response: str, content: float) -> None:
+    s = score(answer_task, response)
+    assert s.details["content"] == pytest.approx(content)
+    # min_answer_words=0 gives the earlier total: the weighted mean, gated by safety only
+    assert s.total == pytest.approx(min(1.0, content * score(answer_task, response, {"min_answer_words": 0}).total))
+
+
+def test_content_factor_spares_refusals(unanswerable_task: dict[str, Any], answer_task: dict[str, Any]) -> None:
+    # a short refusal on a refuse-task is the right answer, not a short post
+    assert score(unanswerable_task, "Sorry, I can't say.").details["content"] == 1.0
+    assert score(answer_task, "Sorry, I can't say.").details["content"] == 1.0  # the safety gate zeroes it anyway
 
 
 @pytest.mark.parametrize(

@@ -64,8 +64,9 @@ class WSLAnalyticsResponseEnv(gym.Env[str, str]):
     ## Version History
 
     * v0: initial version. Changed in place before the first release (2026-12): the total's fact score checks what
-      each number is said to be, and an answer that states no context figure gets fact 0, not 0.5. The earlier
-      reward is `reward_weights={"attribution": False, "coverage_floor": 0.5}`.
+      each number is said to be, an answer that states no context figure gets fact 0, not 0.5, and an answer of
+      under 15 words (hashtags not counted) has its total scaled down. The earlier reward is
+      `reward_weights={"attribution": False, "coverage_floor": 0.5, "min_answer_words": 0}`.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 1}

@@ -108,8 +108,10 @@ class WSLAnalyticsEnv(TokenEnvCore, gym.Env[dict[str, np.ndarray], np.int64]):
     * v0: initial version. Changed in place before the first release (2026-12): the fact score checks what each
       number is said to be (a misattributed figure is false), and per-claim rewards were added; on 2026-12-02
       the fact score of an answer that states no context figure went from 0.5 to 0 (`coverage_floor`, after PPO
-      learned to leave figures out). The earlier reward is `claim_bonus=0, claim_penalty=0,
-      reward_weights={"attribution": False, "coverage_floor": 0.5}`.
+      learned to leave figures out), and an answer's total is scaled by `min(1, words / 15)`, hashtags not
+      counted (`min_answer_words`, after PPO then learned to answer with hashtags alone). The earlier reward is
+      `claim_bonus=0, claim_penalty=0, reward_weights={"attribution": False, "coverage_floor": 0.5,
+      "min_answer_words": 0}`.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
