@@ -101,10 +101,12 @@ def test_missing_task_columns_give_none(answer_task: dict[str, Any], good_post: 
 
 
 def test_weights_are_used(answer_task: dict[str, Any]) -> None:
-    # a reward built with weights applies them
+    # a reward built with weights applies them; the post is 7 words, so with the content factor on (15 words) the
+    # structure-only total is 7/15, and off it is the structure score alone
     post = "Kai won the heat.\n1. a\n2. b\n3. c\n#WSL"
-    only_structure = TotalReward({"structure": 1.0, "fact": 0.0, "safety": 0.0, "safety_gate": False})
-    assert trl_call(only_structure, [post], columns(answer_task)) == [1.0]
+    only_structure = {"structure": 1.0, "fact": 0.0, "safety": 0.0, "safety_gate": False}
+    assert trl_call(TotalReward({**only_structure, "min_answer_words": 0}), [post], columns(answer_task)) == [1.0]
+    assert trl_call(TotalReward(only_structure), [post], columns(answer_task)) == [pytest.approx(7 / 15)]
     assert trl_call(TotalReward(), [post], columns(answer_task)) != [1.0]
 
 
