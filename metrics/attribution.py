@@ -6,8 +6,9 @@ One reader serves the context and the response alike (:func:`read_numbers`). Wit
 1. the words right after it (``17.10 heat total``, ``9 waves``, ``55,045 points``, ``8.00 or better``, ``3.45 clear``,
    ``17.10 is the best single wave``), or ``N of M heats`` (wins of heats);
 2. the nearest cue before it in its clause (``a heat total of 17.10``, ``No. 4``, ``best waves 9.10``);
-3. a bare percentage is a win rate; a number followed by ``(`` with wave scores is a heat total, and the numbers in
-   those brackets are wave scores;
+3. a bare percentage is a win rate (one the clause calls a score is read as a score); a number followed by ``(``
+   with wave scores is a heat total, and the numbers in those brackets are wave scores; a decimal followed by
+   ``points`` is ``points`` (:mod:`metrics.claims` keeps that only where the context has no heat or wave scores);
 4. a number joined to the previous one only by connectors (``9.10 and 8.00``, ``54.5% vs 56.5%``, ``Ines has 0 wins
    and Felipe has 4``) shares its statistic; ``4-6 ft`` shares the next one's.
 
@@ -16,8 +17,9 @@ after it (``17.32 by Nalu Nakoa``, ``16.37 (Tessa Lowe)``), the athlete it is at
 ``Leo Santos on 13.65``, ``Ines 54.5%``), the nearest athlete or event named before it in the sentence, or the only
 athlete the sentence names. A nearest name that is the object of a defeat ("beat Leo with a 17.10") or an unnamed
 athlete ("the runner-up managed 13.65") leaves the subject ``None``: a subject is only given where the text says
-it. In a context, a number left without a subject belongs to the event (event-level statistics) or to the context's
-only athlete.
+it. A number followed by "in X's favour" is X's, and the reading says X is the side ahead (``Reading.ahead``). In a
+context, a number left without a subject belongs to the event (event-level statistics) or to the context's only
+athlete.
 """
 
 from __future__ import annotations
@@ -52,6 +54,16 @@ _OF_HEATS = re.compile(
 _HEATS_AFTER = re.compile(r"[ \t]*(?:heats|heat starts|starts|won)\b")
 _WON_BEFORE = re.compile(r"\b(?:won|wins?|winning)[ \t]*:?[ \t]+$")
 _PERCENT = re.compile(r"[ \t]*(?:%|percent\b|per cent\b)")
+# A percentage the clause calls a score ("the highest score of the season, 77.8%"): no score is a percentage, so it
+# is read as a score and judged against the context (where the figure is a rate).
+_SCORE_BEFORE_PERCENT = re.compile(r"\bscores?\b(?:[ \t]+(?:of|in|for|on|at|was|is|were|the|his|her|their|a|an|"
+                                   r"season|heat|event|day|round|contest|final|year))*[ \t]*[,:]?[ \t]*$")
+# A decimal followed by "points" with no other cue: ranking points where the context has no heat or wave scores
+# (a season table), any score where it has (``metrics.claims`` decides; "won with 15.93 points").
+_POINTS_AFTER = re.compile(r"[ \t]*(?:points|pts)\b")
+# "5,725 points in Ines Duarte's favour": the athlete the gap favours (the possessive and "favour" follow the name).
+_FAVOUR_BEFORE = re.compile(r"[ \t]*(?:points?|pts\.?)?[ \t]*in[ \t]+")
+_FAVOUR_AFTER = re.compile(r"['\u2019]s?[ \t]+favou?r\b")
 # A number followed by its waves is a heat total: "17.10 (best waves 9.10 and 8.00)", "12.01, with best waves of".
 _TOTAL_OF_WAVES = re.compile(
     r"[ \t]*(?:\([^)]*(?:\+|wave|ride)|,?[ \t]*(?:with|from|off|thanks to|built on)[ \t]+(?:his |her |their |the )?"
@@ -98,6 +110,7 @@ class Reading(NamedTuple):
     subject_kind: str | None  # "athlete" or "event" (None with no subject)
     statistic: str | None
     sentence_end: int  # the end of its sentence: the reading is final once the text goes past it
+    ahead: bool = False  # the subject is the side a margin favours ("a gap of 5,725 points in Ines's favour")
 
 
 # A number that ends a list item ("8.00.", "7.80,", "4)", "56.5% vs") may share the previous one's statistic; one
@@ -185,7 +198,7 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
                 and not _DEFEAT.search(blanked, max(floor, mention.start - 40), mention.start)):
             stat, forced[i + 1] = "wins", "losses"  # "the top heat, 18-8": integer heat totals are never written so
         if stat is None and _PERCENT.match(after):
-            stat = "win_rate"
+            stat = "heat_total" if _SCORE_BEFORE_PERCENT.search(lower, window, mention.start) else "win_rate"
         if stat is None and _TOTAL_OF_WAVES.match(lower, ends[i], min(end, ends[i] + 60)):
             stat = "heat_total"
         if stat is None and i:
@@ -205,6 +218,8 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
         if (stat is None and i and stats[i - 1] is not None and _LIST_ITEM_END.match(after)
                 and _joined(blanked[cue_ends[-1] : mention.start]) and plausible(stats[i - 1], mention.value)):
             stat = stats[i - 1]
+        if stat is None and not integer and _POINTS_AFTER.match(after):
+            stat = "points"
         if stat is None and integer and 1950 <= mention.value <= 2100:
             stat = "year"
         if stat is None and is_ordinal(mention.text) and _STANDS.search(lower, window, mention.start):
@@ -216,6 +231,17 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
         if stats[i] is None and stats[i + 1] is not None and _RANGE.match(lower[ends[i] : numbers[i + 1].start]):
             stats[i] = stats[i + 1]
     return stats, cue_ends
+
+
+def _favoured(lower: str, mentions: list[Mention], starts: list[int], number_end: int) -> Mention | None:
+    """The athlete named in "in X's favour" right after a number, if the number is followed by one."""
+    lead = _FAVOUR_BEFORE.match(lower, number_end)
+    if lead is None:
+        return None
+    k = bisect.bisect_left(starts, lead.end())
+    if k == len(mentions) or starts[k] != lead.end() or mentions[k].kind != ATHLETE:
+        return None
+    return mentions[k] if _FAVOUR_AFTER.match(lower, mentions[k].end) else None
 
 
 def _subject(lower: str, number_start: int, number_end: int, mentions: list[Mention], starts: list[int],
@@ -329,6 +355,9 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
             if (owner is None and i and stat is not None and stat == stats[i - 1]
                     and _joined(blanked[cue_ends[i - 1] : mention.start])):
                 owner = owners[i - 1]  # "Mara's best rides were a 9.29 and a 2.50": a list shares its owner
+        favoured = _favoured(lower, mentions, starts, ends[i])
+        if favoured is not None:
+            owner = favoured
         owners.append(owner)
         subject, kind = (owner.name, owner.kind) if owner is not None and owner.name is not None else (None, None)
         if subject is None and stat not in EVENT_ONLY:
@@ -341,7 +370,7 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
             subject, kind = _context_default(stat, entities)
         if stat == "heats" and kind == EVENT:
             stat = "heats_run"
-        out.append(Reading(mention, ends[i], subject, kind, stat, end))
+        out.append(Reading(mention, ends[i], subject, kind, stat, end, favoured is not None and subject is not None))
     return out, after
 
 

@@ -118,6 +118,22 @@ class ContextFacts:
                         bucket.setdefault(abs(va - vb), []).append((a, b, "difference"))
 
     @functools.cached_property
+    def ranking_points_only(self) -> bool:
+        """Whether the context gives ranking points and no heat or wave score: a decimal its reader calls "points"
+        ("Amaro has 11.73 points") is then ranking points; elsewhere it is a score of some kind ("won with 15.93
+        points").
+        """
+        stats = {f.statistic for f in self.facts}
+        return "points" in stats and not stats & {"heat_total", "wave_score"}
+
+    def resolve(self, reading: Reading) -> Reading:
+        """``reading`` with a decimal's "points" made a score of unnamed kind unless :attr:`ranking_points_only`."""
+        if (reading.statistic == "points" and reading.mention.readings[0][1] < SCALE
+                and not self.ranking_points_only):
+            return reading._replace(statistic=None)
+        return reading
+
+    @functools.cached_property
     def values(self) -> frozenset[int]:
         """The distinct values of the context's facts (first readings, in units of 10^-4)."""
         return frozenset(f.readings[0][0] for f in self.facts)
@@ -150,6 +166,7 @@ class ContextFacts:
 _SCORE_STATISTICS = frozenset({"heat_total", "wave_score", "margin", "average", "avg_heat", "avg_wave", "threshold",
                                "win_rate"})
 _POSITION_STATISTICS = frozenset({"rank", "finish", "round", "heat_number"})
+_LOWER_IS_BETTER = frozenset({"rank", "finish", "losses"})  # a margin favours the side with the smaller value
 
 
 def _statistic_agrees(reading: Reading, fact: Fact) -> bool:
@@ -181,6 +198,10 @@ def _derivation_fits(reading: Reading, a: Fact, b: Fact, operation: str) -> bool
     if operation == "difference":
         if not comparable(a.statistic, b.statistic):
             return False
+        if reading.ahead and a.subject != b.subject and reading.subject in (a.subject, b.subject):
+            mine, other = (a, b) if a.subject == reading.subject else (b, a)
+            if (mine.value < other.value) != (mine.statistic in _LOWER_IS_BETTER):
+                return False  # "a gap of 5,725 points in Ines's favour" when Ines has the fewer points
         return stat in (None, "margin") or (stat == a.statistic == b.statistic)
     if a.statistic == b.statistic == "wave_score" and a.subject == b.subject:
         return stat in (None, "heat_total")  # two waves make the surfer's heat total
@@ -214,7 +235,9 @@ def context_facts(context: str, instruction: str = "") -> ContextFacts:
     entities = context_entities(context, instruction)
     numbers = extract_numbers(context, context=True)
     readings = read_numbers(context, safe_lower(context), numbers, sentence_spans(context), entities, context=True)
-    facts = [Fact(r.mention.text, r.mention.value, r.mention.readings, r.subject, r.subject_kind, r.statistic)
+    # A context's decimal "points" ("won with 15.93 points") is a score whose kind it does not say.
+    facts = [Fact(r.mention.text, r.mention.value, r.mention.readings, r.subject, r.subject_kind,
+                  None if r.statistic == "points" and r.mention.readings[0][1] < SCALE else r.statistic)
              for r in readings]
     return ContextFacts(entities, facts, extract_numbers(instruction, context=True) if instruction else [])
 
@@ -230,7 +253,7 @@ def _judge_sentence(sentence: str, lower: str, numbers: list[NumberMention], fac
                     carry: Carry, cells: list[Cell], words: frozenset[str]) -> _Judged:
     readings, carry = read_sentence(sentence, lower, numbers, facts.entities, carry, cells=cells, words=words)
     judged = []
-    for reading in readings:
+    for reading in map(facts.resolve, readings):
         verdict, direct = judge(reading, facts)
         mention = reading.mention
         judged.append((mention.start, reading.end, mention.text, mention.value, reading.subject, reading.statistic,

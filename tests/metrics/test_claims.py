@@ -93,6 +93,40 @@ def test_statistics_and_subjects(context: str, post: str, expected: tuple[str, s
     assert expected in read(context, post)
 
 
+# A season context with averages and no heat or wave scores: its "points" are ranking points.
+AVERAGES = (
+    "Koa Arruda is ranked No. 5 with 48,580 points. Koa Arruda's heat win rate is 69.7%. Koa Arruda has an "
+    "average heat score of 13.28. Leilani Amaro is ranked No. 19 with 11,935 points. Leilani Amaro's heat win "
+    "rate is 25.0%. Leilani Amaro has an average heat score of 11.73."
+)
+
+
+# Rules added on 2026-12-02 from the dev split's disagreements: one case each, with its counterpart that must not move.
+@pytest.mark.parametrize(
+    ("context", "post", "expected"),
+    [
+        # a percentage called a score: no score is a percentage, so the win rate is misattributed
+        (AVERAGES, "Koa Arruda posted the highest score of the season, 69.7%.",
+         ("69.7", "Koa Arruda", "heat_total", "misattributed")),
+        (AVERAGES, "Koa Arruda wins 69.7% of his heats.", ("69.7", "Koa Arruda", "win_rate", "supported")),
+        # a decimal called "points" where the context has no heat or wave scores: ranking points, so an average
+        # given as points is misattributed ...
+        (AVERAGES, "Leilani Amaro has 11.73 points.", ("11.73", "Leilani Amaro", "points", "misattributed")),
+        (AVERAGES, "Leilani Amaro averages 11.73 points per heat.",
+         ("11.73", "Leilani Amaro", "avg_heat", "supported")),  # ... but a named average is still one
+        # ... and where the context has heat scores, "points" is a score of unnamed kind
+        (RECAP, "Kai Moana scored 17.10 points.", ("17.10", "Kai Moana", None, "supported")),
+        # "in X's favour": the margin must favour X (Ines Mbeki has the more points)
+        (SEASON, "That leaves a gap of 11,660 points in Ines Mbeki's favour.",
+         ("11,660", "Ines Mbeki", "points", "derived")),
+        (SEASON, "That leaves a gap of 11,660 points in Felipe Sorensen's favour.",
+         ("11,660", "Felipe Sorensen", "points", "unsupported")),
+    ],
+)
+def test_rules_of_2026_12_02(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
+    assert expected in read(context, post)
+
+
 # Rules added while reading the labelled set's dev split (data/claims): one case each.
 NOTES = "nadia oyarzun: rank 13, 19,250 pts, 10-9 in heats\nfenella grimaldi: rank 3, 35,900 pts, 18-8 in heats"
 PROSE = ("Odette Rautenbach opened with a 7.10 and then found an 8.83. Priya Villalobos answered with a 7.93 and "
