@@ -17,7 +17,8 @@ after it (``17.32 by Nalu Nakoa``, ``16.37 (Tessa Lowe)``), the athlete it is at
 ``Leo Santos on 13.65``, ``Ines 54.5%``), the nearest athlete or event named before it in the sentence, or the only
 athlete the sentence names. A nearest name that is the object of a defeat ("beat Leo with a 17.10") or an unnamed
 athlete ("the runner-up managed 13.65") leaves the subject ``None``: a subject is only given where the text says
-it. A number followed by "in X's favour" is X's, and the reading says X is the side ahead (``Reading.ahead``). In a
+it. A number followed by "in X's favour" is X's, and the reading says X is the side ahead (``Reading.ahead``); one
+after "the top/best/highest single ride, wave or heat total" is said to be the top one (``Reading.top``). In a
 context, a number left without a subject belongs to the event (event-level statistics) or to the context's only
 athlete.
 """
@@ -64,6 +65,12 @@ _POINTS_AFTER = re.compile(r"[ \t]*(?:points|pts)\b")
 # "5,725 points in Ines Duarte's favour": the athlete the gap favours (the possessive and "favour" follow the name).
 _FAVOUR_BEFORE = re.compile(r"[ \t]*(?:points?|pts\.?)?[ \t]*in[ \t]+")
 _FAVOUR_AFTER = re.compile(r"['\u2019]s?[ \t]+favou?r\b")
+# "the top single ride of the heat was Nina's 6.33", "had the best single wave, an 8.03", "the highest heat total,
+# a 17.10": a definite superlative of a wave or heat total before the number, in its clause.
+_TOP = re.compile(
+    r"\bthe[ \t]+(?:top|best|highest|biggest)[ \t]+(?:single[ \t]+)?(?:ride|wave|heat[ \t]+(?:total|score))\b"
+    r"[^.;!?]{0,60}$"
+)
 # A number followed by its waves is a heat total: "17.10 (best waves 9.10 and 8.00)", "12.01, with best waves of".
 _TOTAL_OF_WAVES = re.compile(
     r"[ \t]*(?:\([^)]*(?:\+|wave|ride)|,?[ \t]*(?:with|from|off|thanks to|built on)[ \t]+(?:his |her |their |the )?"
@@ -111,6 +118,7 @@ class Reading(NamedTuple):
     statistic: str | None
     sentence_end: int  # the end of its sentence: the reading is final once the text goes past it
     ahead: bool = False  # the subject is the side a margin favours ("a gap of 5,725 points in Ines's favour")
+    top: bool = False  # said to be the top one of its kind ("the top single ride of the heat was Nina's 6.33")
 
 
 # A number that ends a list item ("8.00.", "7.80,", "4)", "56.5% vs") may share the previous one's statistic; one
@@ -370,7 +378,11 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
             subject, kind = _context_default(stat, entities)
         if stat == "heats" and kind == EVENT:
             stat = "heats_run"
-        out.append(Reading(mention, ends[i], subject, kind, stat, end, favoured is not None and subject is not None))
+        top = stat in ("wave_score", "heat_total") and (
+            _TOP.search(lower, cue_ends[i - 1] if i else 0, mention.start) is not None
+        )
+        out.append(Reading(mention, ends[i], subject, kind, stat, end, favoured is not None and subject is not None,
+                           top))
     return out, after
 
 

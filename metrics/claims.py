@@ -126,6 +126,16 @@ class ContextFacts:
         stats = {f.statistic for f in self.facts}
         return "points" in stats and not stats & {"heat_total", "wave_score"}
 
+    def is_top(self, reading: Reading) -> bool:
+        """Whether ``reading``'s value is the largest of the context's facts of its statistic, as shown (true too
+        where those facts belong to more than two athletes: a context of several heats has no one top).
+        """
+        own = [f for f in self.facts if f.statistic == reading.statistic]
+        if not own or len({f.subject for f in own}) > 2:
+            return True
+        top = max(f.readings[0][0] for f in own)
+        return any(_round_half_up(top, quantum) == value for value, quantum in reading.mention.readings)
+
     def resolve(self, reading: Reading) -> Reading:
         """``reading`` with a decimal's "points" made a score of unnamed kind unless :attr:`ranking_points_only`."""
         if (reading.statistic == "points" and reading.mention.readings[0][1] < SCALE
@@ -219,6 +229,8 @@ def judge(reading: Reading, facts: ContextFacts) -> tuple[str, list[Fact]]:
         if reading.subject_kind != ATHLETE and reading.statistic is None:
             return "unverifiable", direct
         if any(_statistic_agrees(reading, f) and _subject_agrees(reading, f) for f in direct):
+            if reading.top and not facts.is_top(reading):
+                return "misattributed", direct  # "the top single ride of the heat" that another surfer beat
             return "supported", direct
     if any(_derivation_fits(reading, a, b, op) for a, b, op in facts.derivations(reading.mention)):
         return "derived", direct

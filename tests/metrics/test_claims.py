@@ -101,6 +101,12 @@ AVERAGES = (
 )
 
 
+TWO_HEATS = (
+    "SF1: Kai Moana 17.10 (9.10 + 8.00) def. Leo Santos 13.65 (7.15 + 6.50). "
+    "SF2: Mara Lowe 14.20 (7.40 + 6.80) def. Ines Quill 12.00 (6.50 + 5.50)."
+)
+
+
 # Rules added on 2026-12-02 from the dev split's disagreements: one case each, with its counterpart that must not move.
 @pytest.mark.parametrize(
     ("context", "post", "expected"),
@@ -121,6 +127,17 @@ AVERAGES = (
          ("11,660", "Ines Mbeki", "points", "derived")),
         (SEASON, "That leaves a gap of 11,660 points in Felipe Sorensen's favour.",
          ("11,660", "Felipe Sorensen", "points", "unsupported")),
+        # "the top single ride of the heat" must be the heat's top wave (Kai's 9.10, not Leo's 7.15) ...
+        (RECAP, "The top single ride of the heat was Leo Santos's 7.15.",
+         ("7.15", "Leo Santos", "wave_score", "misattributed")),
+        (RECAP, "The top single ride of the heat was Kai Moana's 9.10.",
+         ("9.10", "Kai Moana", "wave_score", "supported")),
+        (RECAP, "Leo Santos posted the highest heat total, a 13.65.",
+         ("13.65", "Leo Santos", "heat_total", "misattributed")),
+        (RECAP, "Leo Santos's best wave was a 7.15.", ("7.15", "Leo Santos", "wave_score", "supported")),  # his own
+        # ... but a context of more than one heat has no one top ("the best wave of SF2")
+        (TWO_HEATS, "The best single wave was a 7.40 from Mara Lowe.",
+         ("7.40", "Mara Lowe", "wave_score", "supported")),
     ],
 )
 def test_rules_of_2026_12_02(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
