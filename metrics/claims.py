@@ -127,14 +127,16 @@ class ContextFacts:
         return "points" in stats and not stats & {"heat_total", "wave_score"}
 
     def is_top(self, reading: Reading) -> bool:
-        """Whether ``reading``'s value is the largest of the context's facts of its statistic, as shown (true too
-        where those facts belong to more than two athletes: a context of several heats has no one top).
+        """Whether no context fact of ``reading``'s statistic is larger than its value, as shown (true too where
+        those facts belong to more than two athletes: a context of several heats has no one top). Only a larger
+        fact the context names as that statistic counts, so a wave the reader could not label never makes a claim
+        false.
         """
         own = [f for f in self.facts if f.statistic == reading.statistic]
         if not own or len({f.subject for f in own}) > 2:
             return True
         top = max(f.readings[0][0] for f in own)
-        return any(_round_half_up(top, quantum) == value for value, quantum in reading.mention.readings)
+        return any(_round_half_up(top, quantum) <= value for value, quantum in reading.mention.readings)
 
     def resolve(self, reading: Reading) -> Reading:
         """``reading`` with a decimal's "points" made a score of unnamed kind unless :attr:`ranking_points_only`."""

@@ -101,6 +101,10 @@ AVERAGES = (
 )
 
 
+ELLIPSIS = (
+    "Semifinal 1 at the Kingfisher Reef Invitational: Odile Marchetti beat Saoirse Dunleavy 15.60 to 14.90. Odile's "
+    "best waves were 8.10 and 7.50; Saoirse's were 8.40 and 6.50."
+)
 TWO_HEATS = (
     "SF1: Kai Moana 17.10 (9.10 + 8.00) def. Leo Santos 13.65 (7.15 + 6.50). "
     "SF2: Mara Lowe 14.20 (7.40 + 6.80) def. Ines Quill 12.00 (6.50 + 5.50)."
@@ -135,6 +139,10 @@ TWO_HEATS = (
         (RECAP, "Leo Santos posted the highest heat total, a 13.65.",
          ("13.65", "Leo Santos", "heat_total", "misattributed")),
         (RECAP, "Leo Santos's best wave was a 7.15.", ("7.15", "Leo Santos", "wave_score", "supported")),  # his own
+        # ... judged only against waves the context names as waves: Saoirse's 8.40 is not read as a wave there, and
+        # "the best single wave, an 8.40" stays true (gold-005)
+        (ELLIPSIS, "Saoirse Dunleavy posted the best single wave, an 8.40.",
+         ("8.40", "Saoirse Dunleavy", "wave_score", "supported")),
         # ... but a context of more than one heat has no one top ("the best wave of SF2")
         (TWO_HEATS, "The best single wave was a 7.40 from Mara Lowe.",
          ("7.40", "Mara Lowe", "wave_score", "supported")),
