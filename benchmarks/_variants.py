@@ -52,6 +52,63 @@ class StepTimer(TrainerCallback):
         self.times.append(time.perf_counter() - self._start)
 
 
+def matmul_peak_gflops(dtype: Any = None, size: int = 2048, repeats: int = 5) -> float:
+    """This CPU's matmul rate in GFLOP/s: the best of ``repeats`` square ``size`` x ``size`` products in ``dtype``."""
+    import torch
+
+    a = torch.randn(size, size, dtype=dtype or torch.float32)
+    b = torch.randn(size, size, dtype=dtype or torch.float32)
+    torch.mm(a, b)  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best / 1e9
+
+
+class LastStepProfile(TrainerCallback):
+    """``torch.profiler`` over the last optimizer step of a run: where its CPU time goes, by operator.
+
+    :meth:`top` lists the operators with the most self CPU time, each with its share of the step, and the matmuls'
+    FLOPs (the profiler counts ``mm``/``addmm``/``bmm``), the rate they reached, this CPU's peak rate in the same
+    dtype (:func:`matmul_peak_gflops`) and so the seconds the step's matmuls would take at that peak.
+    """
+
+    def __init__(self, steps: int) -> None:
+        from torch.profiler import ProfilerActivity, profile, schedule
+
+        self.profiler = profile(activities=[ProfilerActivity.CPU], with_flops=True,
+                                schedule=schedule(wait=steps - 1, warmup=0, active=1))
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.profiler.start()
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.profiler.step()
+
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.profiler.stop()
+
+    def top(self, n: int = 12, dtype: Any = None) -> dict[str, Any]:
+        """The step's total self CPU seconds, its matmuls' share, GFLOP and GFLOP/s against the ``dtype`` peak, and
+        the ``n`` costliest operators."""
+        events = [e for e in self.profiler.key_averages() if e.self_cpu_time_total > 0]
+        total = sum(e.self_cpu_time_total for e in events) / 1e6
+        matmul = [e for e in events if e.key in ("aten::mm", "aten::addmm", "aten::bmm", "aten::matmul")]
+        matmul_s = sum(e.self_cpu_time_total for e in matmul) / 1e6
+        flops = sum(e.flops or 0 for e in matmul)
+        rows = [{"op": e.key, "self_cpu_s": round(e.self_cpu_time_total / 1e6, 3),
+                 "share": round(e.self_cpu_time_total / 1e6 / total, 3), "calls": e.count}
+                for e in sorted(events, key=lambda e: e.self_cpu_time_total, reverse=True)[:n]]
+        peak = matmul_peak_gflops(dtype)
+        return {"self_cpu_s": round(total, 2), "matmul_share": round(matmul_s / total, 3),
+                "matmul_gflop": round(flops / 1e9, 1),
+                "matmul_gflops_per_s": round(flops / matmul_s / 1e9, 1) if matmul_s else None,
+                "peak_matmul_gflops_per_s": round(peak, 1), "matmul_seconds_at_peak": round(flops / 1e9 / peak, 2),
+                "top": rows}
+
+
 def variant_parser(description: str, variants: Sequence[str], default_steps: int) -> argparse.ArgumentParser:
     """The flags every stock-vs-fast trainer benchmark takes: ``--model``, ``--steps``, ``--variant``, ``--out``."""
     from wsl_env.models import EMBEDDED_ALIAS

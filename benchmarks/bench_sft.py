@@ -2,6 +2,9 @@
 
     python -m benchmarks.bench_sft                            # embedded SmolLM2, 6 optimizer steps of 8 rows each
     python -m benchmarks.bench_sft --steps 2 --model <dir>    # tiny model, for a smoke test
+    python -m benchmarks.bench_sft --variants fast padding_free   # padded vs padding-free batches only
+    python -m benchmarks.bench_sft --variants fast --profile      # + where the last step's CPU time goes
+                                                                  # (the profiler's records inflate peak RSS)
 
 Each variant runs in a fresh subprocess (so each has its own peak RSS and neither warms the other's caches), one
 after the other, on the same rows of the ``train`` split (generated tasks if the split is missing), with the same
@@ -11,6 +14,11 @@ LoRA adapter (r=16, alpha=32 on all seven projections of every layer) and 8 rows
   activation checkpointing on, no packing, padding to the longest row in the batch).
 - ``fast``: ``train.sft.build_trainer`` with ``SFTRunConfig``'s defaults: bf16 base weights and bf16 autocast,
   batches of 2 rows x 4 accumulation steps grouped by length (less padding), as ``python -m train.sft`` trains.
+  bf16 only where the CPU has native bf16 (``--model_dtype auto``); float32 elsewhere.
+- ``padding_free``: ``fast`` with ``--padding_free true``: each batch of 2 rows is one row of their tokens, with
+  per-row position ids and no padding (``--max_length None``: TRL does not truncate padding-free rows; no train
+  row is near 512 tokens). transformers builds the block-diagonal causal mask from the positions, so the loss is
+  the padded batch's (``tests/train/test_sft.py``).
 
 Train tokens per second count prompt and response tokens through forward and backward, padding excluded (TRL's
 ``num_tokens``), from the end of the first step (warm-up) to the end of the last.
@@ -22,10 +30,11 @@ import json
 import tempfile
 from typing import Any
 
-from benchmarks._variants import StepClock, emit_json, run_variants, trainer_record, variant_parser
+from benchmarks._variants import LastStepProfile, StepClock, emit_json, run_variants, trainer_record, variant_parser
 
 ROWS_PER_STEP = 8
-VARIANTS = ("stock", "fast")
+VARIANTS = ("stock", "fast", "padding_free")
+LABELS = {"stock": "TRL SFTTrainer defaults, fp32", "fast": "train.sft", "padding_free": "train.sft, padding-free"}
 
 
 def _rows(steps: int) -> list[dict[str, Any]]:
@@ -40,8 +49,10 @@ def _rows(steps: int) -> list[dict[str, Any]]:
     return sft_rows((tasks * (need // len(tasks) + 1))[:need])
 
 
-def run_variant(variant: str, model_name: str, steps: int) -> dict[str, Any]:
-    """Train ``steps`` optimizer steps with one variant in this process; returns its figures."""
+def run_variant(variant: str, model_name: str, steps: int, profile: bool = False) -> dict[str, Any]:
+    """Train ``steps`` optimizer steps with one variant in this process; returns its figures (with ``profile``,
+    also the last step's operator profile, see :class:`~benchmarks._variants.LastStepProfile`).
+    """
     from trl import SFTConfig, SFTTrainer
 
     from train.common import configure_cpu, count_trainable, lora_config, parse_config
@@ -52,43 +63,69 @@ def run_variant(variant: str, model_name: str, steps: int) -> dict[str, Any]:
     configure_cpu()
     dataset = to_dataset(_rows(steps))
     clock = StepClock()
+    callbacks = [clock, *([LastStepProfile(steps)] if profile else [])]
     with tempfile.TemporaryDirectory(prefix="bench-sft-") as tmp:
         ours = parse_config(SFTRunConfig, [
             "--model", model_name, "--artifacts_root", tmp, "--run_name", "bench", "--max_steps", str(steps),
             "--save_strategy", "no", "--logging_steps", "1", "--disable_tqdm", "true",
+            *(["--padding_free", "true", "--max_length", "None"] if variant == "padding_free" else []),
         ])
         if variant == "stock":
             model, tokenizer = load_model(model_name, dtype=None)
             args = SFTConfig(output_dir=tmp, bf16=False, max_steps=steps, per_device_train_batch_size=ROWS_PER_STEP,
                              save_strategy="no", logging_steps=1, report_to="none", use_cpu=True, disable_tqdm=True)
             trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                                 peft_config=lora_config(ours), callbacks=[clock])
+                                 peft_config=lora_config(ours), callbacks=callbacks)
         else:
             model, tokenizer = load_model(model_name, dtype=ours.model_dtype)
-            trainer = build_trainer(ours, model, tokenizer, dataset, callbacks=[clock])
+            trainer = build_trainer(ours, model, tokenizer, dataset, callbacks=callbacks)
         trainable, _ = count_trainable(trainer.model)
         trainer.train()
-    return trainer_record(variant, trainer, clock, trainable, batch=trainer.args.per_device_train_batch_size,
-                          accumulation=trainer.args.gradient_accumulation_steps)
+    record = trainer_record(variant, trainer, clock, trainable, batch=trainer.args.per_device_train_batch_size,
+                            accumulation=trainer.args.gradient_accumulation_steps)
+    if profile:
+        frozen = next(p for p in trainer.model.parameters() if not p.requires_grad)
+        record["profile"] = callbacks[1].top(dtype=frozen.dtype)
+    return record
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = variant_parser(__doc__.split("\n")[0], VARIANTS, default_steps=6)
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS),
+                        help="which variants to run, in this order (default: all)")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile each variant's last step (torch.profiler; it slows that step, not the others)")
     args = parser.parse_args(argv)
     if args.variant:
-        result = run_variant(args.variant, args.model, args.steps)
+        result = run_variant(args.variant, args.model, args.steps, profile=args.profile)
         print(json.dumps(result))
         return result
 
-    results = run_variants("benchmarks.bench_sft", VARIANTS, ["--model", args.model, "--steps", str(args.steps)])
-    stock, fast = results["stock"], results["fast"]
-    result = {"model": args.model, "steps": args.steps, "rows_per_step": ROWS_PER_STEP, **results,
-              "speedup": round(fast["tokens_per_second"] / stock["tokens_per_second"], 2)}
+    results = run_variants("benchmarks.bench_sft", args.variants, ["--model", args.model, "--steps", str(args.steps),
+                                                                  *(["--profile"] if args.profile else [])])
+    result = {"model": args.model, "steps": args.steps, "rows_per_step": ROWS_PER_STEP, **results}
+    for name, (new, old) in {"speedup": ("fast", "stock"), "padding_free_vs_fast": ("padding_free", "fast")}.items():
+        if new in results and old in results:
+            result[name] = round(results[new]["tokens_per_second"] / results[old]["tokens_per_second"], 2)
     emit_json(result, args.out)
-    print("\n| LoRA SFT | train tokens/s | s/step | peak RSS |\n|---|---|---|---|")
-    for name, r in (("TRL SFTTrainer defaults, fp32", stock), ("train.sft, bf16", fast)):
-        print(f"| {name} | {r['tokens_per_second']} | {r['seconds_per_step']} | {r['peak_rss_mb']:.0f} MB |")
-    print(f"\nspeedup: {result['speedup']}x (target >= 2x)")
+    print("\n| LoRA SFT | weights | train tokens/s | s/step | peak RSS |\n|---|---|---|---|---|")
+    for name, r in results.items():
+        print(f"| {LABELS[name]} | {r['weights_dtype'].removeprefix('torch.')} | {r['tokens_per_second']} | "
+              f"{r['seconds_per_step']} | {r['peak_rss_mb']:.0f} MB |")
+    if "speedup" in result:
+        print(f"\nspeedup: {result['speedup']}x (target >= 2x)")
+    if "padding_free_vs_fast" in result:
+        print(f"padding-free vs padded: {result['padding_free_vs_fast']}x")
+    for name, r in results.items():
+        if "profile" in r:
+            prof = r["profile"]
+            print(f"\n{LABELS[name]}, last step: {prof['self_cpu_s']} s of CPU; matmuls {prof['matmul_share']:.0%} "
+                  f"of it, "
+                  f"{prof['matmul_gflop']} GFLOP at {prof['matmul_gflops_per_s']} GFLOP/s (this CPU's peak: "
+                  f"{prof['peak_matmul_gflops_per_s']}, so {prof['matmul_seconds_at_peak']} s)\n")
+            print("| operator | self CPU s | share | calls |\n|---|---|---|---|")
+            for row in prof["top"]:
+                print(f"| {row['op']} | {row['self_cpu_s']} | {row['share']:.1%} | {row['calls']} |")
     return result
 
 

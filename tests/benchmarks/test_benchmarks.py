@@ -40,7 +40,22 @@ def test_bench_sft_tiny(tiny_model_dir, capsys) -> None:
     assert stock["batch"] * stock["accumulation"] == fast["batch"] * fast["accumulation"] == 8  # same rows/step
     assert stock["trainable_params"] == fast["trainable_params"]  # the same LoRA adapter
     assert stock["tokens_per_second"] > 0 and fast["tokens_per_second"] > 0 and result["speedup"] > 0
+    assert fast["train_tokens"] == result["padding_free"]["train_tokens"]  # padding-free: same rows, same tokens
+    assert result["padding_free_vs_fast"] > 0
     assert "TRL SFTTrainer defaults, fp32" in capsys.readouterr().out
+
+
+def test_bench_sft_runs_only_the_variants_asked_for(tiny_model_dir) -> None:
+    from benchmarks import bench_sft
+
+    result = bench_sft.main(["--model", str(tiny_model_dir), "--steps", "2", "--variants", "padding_free",
+                             "--profile"])
+    assert "padding_free" in result and "stock" not in result and "fast" not in result and "speedup" not in result
+    profile = result["padding_free"]["profile"]  # the last step's operators: a forward and backward ran in it
+    ops = {row["op"] for row in profile["top"]}
+    assert profile["self_cpu_s"] > 0 and 0 < profile["matmul_share"] < 1 and profile["matmul_gflops_per_s"] > 0
+    assert sum(row["share"] for row in profile["top"]) <= 1.0001 and any("mm" in op for op in ops)
+    assert profile["peak_matmul_gflops_per_s"] > 0 and profile["matmul_seconds_at_peak"] >= 0  # tiny: ~0 GFLOP
 
 
 def test_bench_grpo_tiny(tiny_model_dir, capsys) -> None:

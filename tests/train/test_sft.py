@@ -127,3 +127,38 @@ def test_sft_on_the_real_model_one_step(tmp_path: Path, task_file: Path) -> None
     # SmolLM2-135M: 30 layers; r=16 on all seven projections adds 4,884,480 parameters.
     assert manifest["trainable_params"]["trainable"] == 4_884_480
     assert 0 < manifest["final_metrics"]["train_loss"] < 5  # a pretrained chat model, not a random one
+
+
+def test_padding_free_batches_give_the_padded_loss(tmp_path: Path, tiny_model_dir: Path, task_file: Path,
+                                                   flags) -> None:
+    # --padding_free true (TRL's collator) flattens a batch into one row with per-sequence position_ids and no
+    # attention mask; transformers then builds a block-diagonal causal mask from the positions. The loss must be the
+    # padded batch's loss on the same rows: same positions, no attention across rows, no label across a boundary.
+    import torch
+
+    from train.common import load_policy, parse_config
+    from train.data import sft_rows, to_dataset, training_tasks
+    from train.sft import SFTRunConfig, build_trainer
+
+    torch.manual_seed(0)
+    rows = to_dataset(sft_rows(training_tasks(str(task_file), 0))[:3])  # three rows of different lengths
+    losses, shapes = {}, {}
+    for padding_free in (False, True):
+        config = parse_config(SFTRunConfig, [*flags(tiny_model_dir, task_file, tmp_path, f"pf-{padding_free}"),
+                                             "--padding_free", str(padding_free).lower(),
+                                             "--max_length", "None"])  # TRL: padding-free does not truncate
+        model, tokenizer, _ = load_policy(config)
+        trainer = build_trainer(config, model, tokenizer, rows)
+        torch.manual_seed(0)  # the same LoRA initialisation both times; B = 0 at init, so perturb it
+        for name, param in trainer.model.named_parameters():
+            if "lora_B" in name:
+                param.data.normal_(0.0, 0.05)
+        batch = trainer.data_collator([trainer.train_dataset[i] for i in range(3)])
+        shapes[padding_free] = tuple(batch["input_ids"].shape)
+        trainer.model.eval()
+        with torch.no_grad():
+            losses[padding_free] = float(trainer.model(**batch).loss)
+    lengths = [len(trainer.train_dataset[i]["input_ids"]) for i in range(3)]
+    assert len(set(lengths)) > 1, "rows of one length would not test the padding"
+    assert shapes[True] == (1, sum(lengths)) and shapes[False] == (3, max(lengths))
+    assert losses[True] == pytest.approx(losses[False], rel=1e-5, abs=1e-6)
