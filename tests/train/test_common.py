@@ -177,6 +177,8 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("ppo", "ppo", "PPORunConfig", "ppo"),  # PPO in the env from the main job's SFT adapter
         ("sft-voices", "sft", "SFTRunConfig", "sft-voices"),  # sft-copy continued on varied-voice tasks
         ("grpo-voices", "grpo", "GRPORunConfig", "grpo-voices"),  # grpo-claims from sft-voices, varied prompts
+        ("sft-fast", "sft", "SFTRunConfig", "sft-fast"),  # the fast recipe: sft-copy fitted to 42 steps
+        ("grpo-fast", "grpo", "GRPORunConfig", "grpo-fast"),  # then grpo-claims for 8 steps
     ],
 )
 def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_name: str) -> None:
