@@ -19,6 +19,8 @@ LoRA adapter (r=16, alpha=32 on all seven projections of every layer) and 8 rows
   per-row position ids and no padding (``--max_length None``: TRL does not truncate padding-free rows; no train
   row is near 512 tokens). transformers builds the block-diagonal causal mask from the positions, so the loss is
   the padded batch's (``tests/train/test_sft.py``).
+- ``compiled`` (not in the default set): ``fast`` with ``--torch_compile true`` (inductor; the first step, which
+  compiles, is the untimed warm-up, but later batches of new lengths may compile again inside the timed steps).
 
 Train tokens per second count prompt and response tokens through forward and backward, padding excluded (TRL's
 ``num_tokens``), from the end of the first step (warm-up) to the end of the last.
@@ -33,8 +35,12 @@ from typing import Any
 from benchmarks._variants import LastStepProfile, StepClock, emit_json, run_variants, trainer_record, variant_parser
 
 ROWS_PER_STEP = 8
-VARIANTS = ("stock", "fast", "padding_free")
-LABELS = {"stock": "TRL SFTTrainer defaults, fp32", "fast": "train.sft", "padding_free": "train.sft, padding-free"}
+VARIANTS = ("stock", "fast", "padding_free", "compiled")
+DEFAULT_VARIANTS = ("stock", "fast", "padding_free")
+LABELS = {"stock": "TRL SFTTrainer defaults, fp32", "fast": "train.sft", "padding_free": "train.sft, padding-free",
+          "compiled": "train.sft, torch.compile"}
+VARIANT_FLAGS = {"padding_free": ["--padding_free", "true", "--max_length", "None"],
+                 "compiled": ["--torch_compile", "true"]}
 
 
 def _rows(steps: int) -> list[dict[str, Any]]:
@@ -68,7 +74,7 @@ def run_variant(variant: str, model_name: str, steps: int, profile: bool = False
         ours = parse_config(SFTRunConfig, [
             "--model", model_name, "--artifacts_root", tmp, "--run_name", "bench", "--max_steps", str(steps),
             "--save_strategy", "no", "--logging_steps", "1", "--disable_tqdm", "true",
-            *(["--padding_free", "true", "--max_length", "None"] if variant == "padding_free" else []),
+            *VARIANT_FLAGS.get(variant, []),
         ])
         if variant == "stock":
             model, tokenizer = load_model(model_name, dtype=None)
@@ -91,8 +97,8 @@ def run_variant(variant: str, model_name: str, steps: int, profile: bool = False
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = variant_parser(__doc__.split("\n")[0], VARIANTS, default_steps=6)
-    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS),
-                        help="which variants to run, in this order (default: all)")
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(DEFAULT_VARIANTS),
+                        help=f"which variants to run, in this order (default: {' '.join(DEFAULT_VARIANTS)})")
     parser.add_argument("--profile", action="store_true",
                         help="profile each variant's last step (torch.profiler; it slows that step, not the others)")
     args = parser.parse_args(argv)
@@ -104,7 +110,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results = run_variants("benchmarks.bench_sft", args.variants, ["--model", args.model, "--steps", str(args.steps),
                                                                   *(["--profile"] if args.profile else [])])
     result = {"model": args.model, "steps": args.steps, "rows_per_step": ROWS_PER_STEP, **results}
-    for name, (new, old) in {"speedup": ("fast", "stock"), "padding_free_vs_fast": ("padding_free", "fast")}.items():
+    for name, (new, old) in {"speedup": ("fast", "stock"), "padding_free_vs_fast": ("padding_free", "fast"),
+                             "compiled_vs_fast": ("compiled", "fast")}.items():
         if new in results and old in results:
             result[name] = round(results[new]["tokens_per_second"] / results[old]["tokens_per_second"], 2)
     emit_json(result, args.out)
@@ -116,6 +123,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"\nspeedup: {result['speedup']}x (target >= 2x)")
     if "padding_free_vs_fast" in result:
         print(f"padding-free vs padded: {result['padding_free_vs_fast']}x")
+    if "compiled_vs_fast" in result:
+        print(f"torch.compile vs eager: {result['compiled_vs_fast']}x")
     for name, r in results.items():
         if "profile" in r:
             prof = r["profile"]
