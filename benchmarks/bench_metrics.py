@@ -94,6 +94,43 @@ def each(
     return loop
 
 
+def stage_microseconds(pairs: Sequence[tuple[dict[str, Any], str]]) -> dict[str, float]:
+    """Mean microseconds per response in each stage of :func:`metrics.score`, run one after the other as it runs them:
+    reading the task, the parse's refusal verdict, structure, facts (numbers and claims), safety and the copy share.
+
+    Where the scoring time goes; the stages' sum is a little above ``score``'s own time (timer calls in between).
+    """
+    from metrics._task import read_task
+    from metrics.composite import resolve_weights
+    from metrics.facts import analyze_facts
+    from metrics.overlap import copied_share
+    from metrics.parse import Parse
+    from metrics.safety import analyze_safety
+    from metrics.structure import analyze_structure
+
+    weights = resolve_weights(None)
+    clock = time.perf_counter
+    spent = dict.fromkeys(("read_task", "refusal", "structure", "facts", "safety", "copy"), 0.0)
+    for task, post in pairs:
+        t0 = clock()
+        fields = read_task(task)
+        t1 = clock()
+        parse = Parse(post)
+        verdict = parse.refusal
+        t2 = clock()
+        analyze_structure(fields, parse, refusal=verdict.is_refusal)
+        t3 = clock()
+        analyze_facts(fields, parse, attribution=weights.attribution, coverage_floor=weights.coverage_floor)
+        t4 = clock()
+        analyze_safety(fields, parse, verdict=verdict)
+        t5 = clock()
+        copied_share(fields.context, post, parse.tokens)
+        t6 = clock()
+        for name, seconds in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True):
+            spent[name] += seconds
+    return {name: round(seconds / len(pairs) * 1e6, 1) for name, seconds in spent.items()}
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process in MiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -134,6 +171,8 @@ def run(n: int, tasks: int, seed: int) -> dict[str, Any]:
         per_cpu_second[name] = round(len(pairs) / cpu)
         per_wall_second[name] = round(len(pairs) / wall)
 
+    stages = stage_microseconds(pairs)
+
     task = batches[0][0]
     big_post = (batches[0][1][0] + "\n") * (1_000_000 // (len(batches[0][1][0]) + 1) + 1)
     big_junk = "".join(rng.choice("abc 123.#\n-%,k") for _ in range(1_000_000))
@@ -149,6 +188,7 @@ def run(n: int, tasks: int, seed: int) -> dict[str, Any]:
         "per_cpu_second": per_cpu_second,
         "per_wall_second": per_wall_second,
         "one_megabyte_seconds": big,
+        "stage_microseconds": stages,
     }
     results["peak_rss_mb"] = round(peak_rss_mb(), 1)
     results["machine"] = {
@@ -173,6 +213,8 @@ def markdown(results: dict[str, Any]) -> str:
             for label, t in results["one_megabyte_seconds"].items()
         ),
         f"| peak RSS | {results['peak_rss_mb']} MiB |",
+        "| where `score`'s time goes (µs per response) | "
+        + ", ".join(f"{name} {us}" for name, us in results["stage_microseconds"].items()) + " |",
     ]
     note = (
         f"{results['responses']:,} responses of {results['mean_response_chars']:.0f} characters on average over "

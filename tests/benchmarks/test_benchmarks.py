@@ -28,7 +28,20 @@ def test_bench_metrics_tiny(capsys) -> None:
 
     assert bench_metrics.main(["--n", "200", "--tasks", "10"]) == 0
     out = capsys.readouterr().out
-    assert "responses" in out and "|" in out
+    assert "responses" in out and "|" in out and "where `score`'s time goes" in out
+
+
+def test_bench_metrics_stage_breakdown_covers_every_stage_of_score() -> None:
+    import random
+
+    from benchmarks import bench_metrics
+
+    rng = random.Random(0)
+    pairs = [(task, post) for task, posts in (bench_metrics.make_task_and_posts(rng, 4) for _ in range(5))
+             for post in posts]
+    stages = bench_metrics.stage_microseconds(pairs)
+    assert list(stages) == ["read_task", "refusal", "structure", "facts", "safety", "copy"]
+    assert all(us > 0 for us in stages.values())
 
 
 def test_bench_sft_tiny(tiny_model_dir, capsys) -> None:
