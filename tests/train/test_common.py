@@ -215,3 +215,16 @@ def test_dpo_round_7_prompts_were_never_trained_on() -> None:
     # the SFT data of the chain: the train split plus 600 tasks of the default generator seed (sft-long)
     seen = {t.context for t in load_task_file(sft.train_file) + generated_tasks(600, sft.generator_seed)}
     assert len(prompts) == 320 and not seen & {t.context for t in prompts}
+
+
+@pytest.mark.parametrize(("flags", "expected"), [
+    ([], True),  # on by default
+    (["--activation_checkpointing", "false"], False),
+    (["--gradient_checkpointing", "false"], False),  # the deprecated alias counts when the new name is unset
+    (["--activation_checkpointing", "true", "--gradient_checkpointing", "false"], True),  # the new name wins
+])
+def test_activation_checkpointing_and_its_deprecated_alias(flags: list[str], expected: bool) -> None:
+    from train.sft import SFTRunConfig
+
+    config = parse_config(SFTRunConfig, flags)
+    assert config.activation_checkpointing is expected and config.gradient_checkpointing is expected
