@@ -19,6 +19,8 @@ LoRA adapter (r=16, alpha=32 on all seven projections of every layer) and 8 rows
   per-row position ids and no padding (``--max_length None``: TRL does not truncate padding-free rows; no train
   row is near 512 tokens). transformers builds the block-diagonal causal mask from the positions, so the loss is
   the padded batch's (``tests/train/test_sft.py``).
+- ``no_checkpointing`` (not in the default set): ``fast`` with ``--activation_checkpointing false``: no
+  recomputation of the forward in the backward (4N instead of 6N FLOPs per token), for more activation memory.
 - ``compiled`` (not in the default set): ``fast`` with ``--torch_compile true`` (inductor; the first step, which
   compiles, is the untimed warm-up, but later batches of new lengths may compile again inside the timed steps).
 
@@ -35,12 +37,12 @@ from typing import Any
 from benchmarks._variants import LastStepProfile, StepClock, emit_json, run_variants, trainer_record, variant_parser
 
 ROWS_PER_STEP = 8
-VARIANTS = ("stock", "fast", "padding_free", "compiled")
+VARIANTS = ("stock", "fast", "padding_free", "compiled", "no_checkpointing")
 DEFAULT_VARIANTS = ("stock", "fast", "padding_free")
 LABELS = {"stock": "TRL SFTTrainer defaults, fp32", "fast": "train.sft", "padding_free": "train.sft, padding-free",
-          "compiled": "train.sft, torch.compile"}
+          "compiled": "train.sft, torch.compile", "no_checkpointing": "train.sft, no activation checkpointing"}
 VARIANT_FLAGS = {"padding_free": ["--padding_free", "true", "--max_length", "None"],
-                 "compiled": ["--torch_compile", "true"]}
+                 "compiled": ["--torch_compile", "true"], "no_checkpointing": ["--activation_checkpointing", "false"]}
 
 
 def _rows(steps: int) -> list[dict[str, Any]]:
@@ -111,7 +113,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                                                   *(["--profile"] if args.profile else [])])
     result = {"model": args.model, "steps": args.steps, "rows_per_step": ROWS_PER_STEP, **results}
     for name, (new, old) in {"speedup": ("fast", "stock"), "padding_free_vs_fast": ("padding_free", "fast"),
-                             "compiled_vs_fast": ("compiled", "fast")}.items():
+                             "compiled_vs_fast": ("compiled", "fast"),
+                             "no_checkpointing_vs_fast": ("no_checkpointing", "fast")}.items():
         if new in results and old in results:
             result[name] = round(results[new]["tokens_per_second"] / results[old]["tokens_per_second"], 2)
     emit_json(result, args.out)
@@ -125,6 +128,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"padding-free vs padded: {result['padding_free_vs_fast']}x")
     if "compiled_vs_fast" in result:
         print(f"torch.compile vs eager: {result['compiled_vs_fast']}x")
+    if "no_checkpointing_vs_fast" in result:
+        print(f"no activation checkpointing vs checkpointing: {result['no_checkpointing_vs_fast']}x")
     for name, r in results.items():
         if "profile" in r:
             prof = r["profile"]
