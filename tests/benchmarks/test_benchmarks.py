@@ -42,6 +42,12 @@ def test_bench_metrics_stage_breakdown_covers_every_stage_of_score() -> None:
     stages = bench_metrics.stage_microseconds(pairs)
     assert list(stages) == ["read_task", "refusal", "structure", "facts", "safety", "copy"]
     assert all(us > 0 for us in stages.values())
+    # The breakdown repeats score's sequence of calls; if score calls a stage it does not time, this fails.
+    from metrics.composite import score
+
+    stage_calls = {"read_task", "Parse", "analyze_structure", "analyze_facts", "analyze_safety", "copied_share"}
+    called = {name for name in score.__code__.co_names if name.startswith(("analyze_", "read_", "copied_"))}
+    assert stage_calls <= set(score.__code__.co_names) and called <= stage_calls
 
 
 def test_bench_sft_tiny(tiny_model_dir, capsys) -> None:
