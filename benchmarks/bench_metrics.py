@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_metrics            # or: python benchmarks/bench_metrics.py
     python -m benchmarks.bench_metrics --n 50000 --tasks 500
+    git worktree add /tmp/base <commit> && python -m benchmarks.bench_metrics --baseline /tmp/base
 
 Prints a JSON object, then a short Markdown table. The posts are synthetic heat recaps of about 600 characters
 (three bullets, hashtags, supported and derived numbers, the occasional invented number or refusal), each task
@@ -131,13 +132,68 @@ def stage_microseconds(pairs: Sequence[tuple[dict[str, Any], str]]) -> dict[str,
     return {name: round(seconds / len(pairs) * 1e6, 1) for name, seconds in spent.items()}
 
 
+ScoreFn = Callable[[Any, str], Any]
+
+
+def baseline_score(checkout: Path) -> ScoreFn:
+    """``metrics.score`` of another checkout of this repository (e.g. ``git worktree add /tmp/base <commit>``),
+    loaded beside this one: its ``metrics`` modules are imported under the usual names, kept by the returned
+    function, then this checkout's modules are put back.
+    """
+    if not (checkout / "metrics" / "__init__.py").is_file():
+        raise FileNotFoundError(f"--baseline {checkout}: no metrics/__init__.py there (pass a checkout's root)")
+    ours = {name: module for name, module in sys.modules.items() if name == "metrics" or name.startswith("metrics.")}
+    for name in ours:
+        del sys.modules[name]
+    sys.path.insert(0, str(checkout))
+    try:
+        import metrics as theirs  # noqa: PLC0415  (the baseline's package, found first on the path)
+
+        if not Path(theirs.__file__).resolve().is_relative_to(checkout.resolve()):
+            raise RuntimeError(f"--baseline {checkout}: imported {theirs.__file__} instead")
+        return theirs.score
+    finally:
+        sys.path.remove(str(checkout))
+        for name in [n for n in sys.modules if n == "metrics" or n.startswith("metrics.")]:
+            del sys.modules[name]
+        sys.modules.update(ours)
+
+
+def paired(pairs: Sequence[tuple[Any, str]], ours: ScoreFn, theirs: ScoreFn, window: int = 500) -> dict[str, Any]:
+    """This checkout's ``score`` against a baseline's, interleaved in one process: the responses in consecutive
+    windows of ``window``, each window scored by one side then the other (the order alternating), each side meeting
+    each window's contexts for the first time, as ``score``'s own row does. Returns each side's fastest window (µs per
+    response, CPU time) and the median of the per-window time ratios (ours / theirs; below 1 is faster). A shared
+    VM's speed drifts by tens of percent within minutes, so only figures taken side by side like this compare two
+    versions.
+    """
+    clock = time.process_time
+    best = {"ours": float("inf"), "baseline": float("inf")}
+    ratios = []
+    for fn in (theirs, ours):
+        fn(*pairs[0])  # regex compilation and imports
+    for i, begin in enumerate(range(0, len(pairs), window)):
+        chunk = pairs[begin : begin + window]
+        spent = {}
+        for side, fn in (("baseline", theirs), ("ours", ours)) if i % 2 else (("ours", ours), ("baseline", theirs)):
+            t0 = clock()
+            for task, post in chunk:
+                fn(task, post)
+            spent[side] = (clock() - t0) / len(chunk) * 1e6
+            best[side] = min(best[side], spent[side])
+        ratios.append(spent["ours"] / spent["baseline"])
+    ratios.sort()
+    return {"ours_us": round(best["ours"], 1), "baseline_us": round(best["baseline"], 1),
+            "median_time_ratio": round(ratios[len(ratios) // 2], 3), "rounds": len(ratios), "window": window}
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process in MiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def run(n: int, tasks: int, seed: int) -> dict[str, Any]:
+def run(n: int, tasks: int, seed: int, baseline: Path | None = None) -> dict[str, Any]:
     rng = random.Random(seed)
     per_task = max(1, n // tasks)
     pairs: list[tuple[dict[str, Any], str]] = []
@@ -190,6 +246,19 @@ def run(n: int, tasks: int, seed: int) -> dict[str, Any]:
         "one_megabyte_seconds": big,
         "stage_microseconds": stages,
     }
+    if baseline is not None:
+        theirs = baseline_score(baseline)
+        # New contexts and posts (another seed): this checkout's caches already hold the ones timed above.
+        fresh = random.Random(seed + 1)
+        batches_b = [make_task_and_posts(fresh, per_task) for _ in range(tasks)]
+        unseen = [(t, post) for t, posts in batches_b for post in posts]
+        comparison: dict[str, Any] = {"checkout": str(baseline), "score": paired(unseen, metrics.score, theirs)}
+        for label, text in (("repeated_post", big_post[:1_000_000]), ("random_junk", big_junk)):
+            comparison[label] = {  # CPU seconds, ours then theirs, best of two each, interleaved
+                side: round(min(timed(lambda fn=fn, text=text: fn(task, text))[1] for _ in range(2)), 3)
+                for side, fn in (("ours", metrics.score), ("baseline", theirs))
+            }
+        results["baseline"] = comparison
     results["peak_rss_mb"] = round(peak_rss_mb(), 1)
     results["machine"] = {
         "python": platform.python_version(),
@@ -216,6 +285,19 @@ def markdown(results: dict[str, Any]) -> str:
         "| where `score`'s time goes (µs per response) | "
         + ", ".join(f"{name} {us}" for name, us in results["stage_microseconds"].items()) + " |",
     ]
+    if "baseline" in results:
+        b = results["baseline"]
+        s = b["score"]
+        rows.append(
+            f"| `score` against the baseline ({b['checkout']}), interleaved | median time ratio "
+            f"{s['median_time_ratio']} "
+            f"over {s['rounds']} windows of {s['window']} (fastest window: {s['ours_us']} vs {s['baseline_us']} µs) |"
+        )
+        rows += [
+            f"| 1 MB response ({label.replace('_', ' ')}) against the baseline | {b[label]['ours']} vs "
+            f"{b[label]['baseline']} s CPU |"
+            for label in ("repeated_post", "random_junk")
+        ]
     note = (
         f"{results['responses']:,} responses of {results['mean_response_chars']:.0f} characters on average over "
         f"{results['distinct_contexts']} contexts; one process, Python {results['machine']['python']}, "
@@ -229,8 +311,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=20_000, help="responses to score (default 20000)")
     parser.add_argument("--tasks", type=int, default=400, help="distinct contexts (default 400)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the synthetic posts")
+    parser.add_argument(
+        "--baseline", type=Path, default=None,
+        help="another checkout's root (e.g. a git worktree of an earlier commit): its score is timed against this "
+        "one's, interleaved in one process (the only fair comparison on a VM whose speed drifts)",
+    )
     args = parser.parse_args(argv)
-    results = run(args.n, args.tasks, args.seed)
+    results = run(args.n, args.tasks, args.seed, args.baseline)
     print(json.dumps(results, indent=2))
     print()
     print(markdown(results))

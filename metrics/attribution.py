@@ -402,12 +402,13 @@ def sentence_numbers(numbers: list[NumberMention], sentences: list[tuple[int, in
 
 def sentence_cells(cells: list[Cell], start: int, end: int) -> list[Cell]:
     """The table cells inside ``[start, end)``, with offsets relative to ``start``."""
-    return [c._replace(start=c.start - start, end=c.end - start) for c in cells if start <= c.start < end]
+    # Built directly, not with NamedTuple._replace (several times slower; contexts shift every number and cell).
+    return [Cell(c.start - start, c.end - start, *c[2:]) for c in cells if start <= c.start < end]
 
 
 def relative(numbers: list[NumberMention], start: int) -> list[NumberMention]:
     """The mentions with offsets relative to ``start`` (a sentence's)."""
-    return [m._replace(start=m.start - start) for m in numbers]
+    return [NumberMention(m.text, m.start - start, *m[2:]) for m in numbers]
 
 
 def read_numbers(text: str, lower: str, numbers: list[NumberMention], sentences: list[tuple[int, int]],
@@ -424,8 +425,8 @@ def read_numbers(text: str, lower: str, numbers: list[NumberMention], sentences:
     for (start, end), own in zip(sentences, sentence_numbers(numbers, sentences), strict=True):
         readings, carry = read_sentence(text[start:end], lower[start:end], relative(own, start), entities, carry,
                                         cells=sentence_cells(cells, start, end), context=context, words=words)
-        out += [r._replace(mention=r.mention._replace(start=r.mention.start + start), end=r.end + start,
-                           sentence_end=end) for r in readings]
+        out += [Reading(NumberMention(m.text, m.start + start, *m[2:]), r.end + start, *r[2:5], end, *r[6:])
+                for r in readings for m in (r.mention,)]
     return out
 
 

@@ -107,15 +107,22 @@ class ContextFacts:
         self.instruction = NumberSupport(r for m in instruction for r in m.readings)
         self.sentence_cache: dict[tuple[Any, ...], Any] = {}
         self._by_quantum: dict[int, dict[int, list[Fact]]] = {}
-        self._pairs: dict[int, dict[int, list[tuple[Fact, Fact, str]]]] = {}
+
+    @functools.cached_property
+    def _pairs(self) -> dict[int, dict[int, list[tuple[Fact, Fact, str]]]]:
+        """Sums and differences of two facts, by the finer quantum of the two: built when a claim first needs them
+        (quadratic in the facts; a post whose figures are all quoted never does).
+        """
+        pairs: dict[int, dict[int, list[tuple[Fact, Fact, str]]]] = {}
         pool = self.facts[:_MAX_PAIR_FACTS]
         for i, a in enumerate(pool):
             for b in pool[i + 1 :]:
                 for va, qa in a.readings:
                     for vb, qb in b.readings:
-                        bucket = self._pairs.setdefault(min(qa, qb), {})
+                        bucket = pairs.setdefault(min(qa, qb), {})
                         bucket.setdefault(va + vb, []).append((a, b, "sum"))
                         bucket.setdefault(abs(va - vb), []).append((a, b, "difference"))
+        return pairs
 
     @functools.cached_property
     def ranking_points_only(self) -> bool:

@@ -19,6 +19,7 @@ A post with every component at 1 and no penalty gets exactly ``1.0``.
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
@@ -167,8 +168,23 @@ def score(task: object, response: str, weights: WeightsLike = None) -> Scores:
 
     ``weights`` is a :class:`RewardWeights`, a mapping of weight names (e.g. ``{"fact": 0.5}``) or ``None``.
     Raises ``TypeError`` when ``response`` is not a ``str``; never raises on any string.
+
+    Python's cyclic garbage collector is paused for the call (and resumed after, if it was running): scoring makes
+    many short-lived objects and no reference cycles, and on long responses the collector's passes over them took
+    ~40% of the time (a 1 MB response: 1.9 s -> 1.2 s). Memory is freed by reference counting as usual.
     """
     check_response(response)
+    collecting = gc.isenabled()
+    if collecting:
+        gc.disable()
+    try:
+        return _score(task, response, weights)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _score(task: object, response: str, weights: WeightsLike) -> Scores:
     w = resolve_weights(weights)
     task_fields = read_task(task)
     parse = Parse(response)  # one parse of the response, shared by every component

@@ -106,12 +106,17 @@ def analyze_facts(fields: TaskFields, response: str | Parse, *, attribution: boo
     unsupported = [c.text for c in claims if c.start in false_starts and c.verdict == "unsupported"]
     misattributed = [c.text for c in false if c.verdict == "misattributed"]
     numbers, false_count = len(claims), len(false)
+    checked: dict[tuple[tuple[int, int], ...], tuple[bool, bool]] = {}  # readings -> (supported, in context)
     for mention in parse.numbers[len(claims) :]:  # past MAX_CLAIMS: the number-presence check only
         numbers += 1
-        if not support.supports(mention):
+        found = checked.get(mention.readings)
+        if found is None:
+            supported = support.supports(mention)
+            found = checked[mention.readings] = (supported, supported and support.in_context(mention))
+        if not found[0]:
             false_count += 1
             unsupported.append(mention.text)
-        elif support.in_context(mention):
+        elif found[1]:
             used.add(mention.readings[0][0])
     precision = 1.0 - false_count / numbers if numbers else 1.0
     coverage = 1.0

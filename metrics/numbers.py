@@ -29,6 +29,7 @@ the finer of them (see :class:`NumberSupport`). ``18.72k`` is shown to the neare
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -60,24 +61,44 @@ _NUMBER = re.compile(
     r"(?P<suffix>\s?(?:[kKmM]|[bBmM][nN])\b|\s(?:thousand|million|billion)\b|(?:st|nd|rd|th|ST|ND|RD|TH)\b)?"
 )
 _GLUE = frozenset(".#@/\\_")
-_BULLET_MARKER = re.compile(r"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?\d{1,3}[.)](?=\s|$)")
+# A numbered-bullet marker at a line's start: the first line's is matched at 0, the others' after their "\n" (a
+# regex starting with "\n" lets the engine skip between line breaks; "(?m)^" tries every position).
+_BULLET_BODY = r"[ \t]*(?:[-*\u2022][ \t]*)?\d{1,3}[.)](?=\s|$)"
+_FIRST_BULLET_MARKER = re.compile(_BULLET_BODY)
+_BULLET_MARKER = re.compile(r"\n(" + _BULLET_BODY + ")")
 # A numbered list run inline: "Odile: 1. She is ranked No. 4. 2. She won ..." (after a colon or a sentence's end,
 # before a capital; "No. 4. She" is not one, nor a standings line "Kai: 1. Leo: 2."). Only a run counting up from 1
 # is a list.
-_INLINE_MARKER = re.compile(r"(?:^|[:.!?][ \t]+)(\d{1,2})[.)][ \t]+(?=[A-Z])(?![A-Za-z'\u2019-]+[ \t]*:)")
+# The marker after punctuation and the marker at the text's start are two regexes: starting with a character class
+# lets the engine skip between candidate characters (4x faster than one regex starting with "(?:^|...)").
+_MARKER = r"(\d{1,2})[.)][ \t]+(?=[A-Z])(?![A-Za-z'\u2019-]+[ \t]*:)"
+_INLINE_MARKER = re.compile(r"[:.!?][ \t]+" + _MARKER)
+_FIRST_MARKER = re.compile(_MARKER)
 _NOT_BEFORE_MARKER = re.compile(r"(?i)\b(?:no|nr|number|ranked|heat|round)\.?[ \t]*$")
 
 
 def _inline_markers(text: str) -> set[int]:
     """Start offsets of the digits of an inline numbered list (``1. ... 2. ... 3.``), counting up from 1."""
     expected, found = 1, set()
-    for match in _INLINE_MARKER.finditer(text):
+    first = _FIRST_MARKER.match(text)
+    for match in itertools.chain((first,) if first else (), _INLINE_MARKER.finditer(text)):
         start = match.start(1)
         if int(match.group(1)) != expected or _NOT_BEFORE_MARKER.search(text, max(0, start - 12), match.start(0) + 1):
             continue
         found.add(start)
         expected += 1
     return found if len(found) >= 2 else set()
+
+def _marker_starts(text: str) -> set[int]:
+    """Start offsets of the digits of numbered-list markers: bullets at line starts and inline lists."""
+    first = _FIRST_BULLET_MARKER.match(text)
+    skip = {m.end() - len(m.group(1).lstrip(" \t-*\u2022")) for m in _BULLET_MARKER.finditer(text)}
+    if first:
+        skip.add(first.end() - len(first.group(0).lstrip(" \t-*\u2022")))
+    if ". " in text or ") " in text:
+        skip |= _inline_markers(text)
+    return skip
+
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -242,9 +263,7 @@ def extract_numbers(text: str, *, context: bool = False) -> list[NumberMention]:
     if not text:
         return []
     normalized = text.translate(_DASHES)
-    skip = {m.end() - len(m.group(0).lstrip(" \t-*\u2022")) for m in _BULLET_MARKER.finditer(normalized)}
-    if ". " in normalized or ") " in normalized:
-        skip |= _inline_markers(normalized)
+    skip = _marker_starts(normalized)
     mentions = list(_digit_mentions(normalized, skip))
     present = word_set(text) & (_CONTEXT_WORDS if context else _RESPONSE_WORDS)
     if not present:

@@ -8,8 +8,9 @@ analyses, so no part of a response is tokenised or scanned for refusals twice.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from collections.abc import Callable
 from itertools import filterfalse
+from typing import Any, Generic, TypeVar
 
 from metrics._text import tokens, word_set
 from metrics.numbers import NumberMention, extract_numbers
@@ -17,14 +18,17 @@ from metrics.refusal import RefusalVerdict, refusal_verdict
 
 __all__ = ["Parse", "as_parse", "count_bullets", "count_word_chunks", "find_hashtags", "safe_lower", "sentence_spans"]
 
-_BULLET = re.compile(r"(?m)^[ \t]*(?:\*\*|__)?\d{1,3}[.)](?:\*\*|__)?[ \t]+\S")
+# At the first line's start, and after each "\n" (faster than "(?m)^", which the engine tries at every position).
+_BULLET_LINE = r"[ \t]*(?:\*\*|__)?\d{1,3}[.)](?:\*\*|__)?[ \t]+\S"
+_FIRST_BULLET = re.compile(_BULLET_LINE)
+_BULLET = re.compile("\n" + _BULLET_LINE)
 _HASHTAG = re.compile(r"(?=#)(?<![\w#&/])#([A-Za-z_]\w*)")
 _ALNUM = re.compile(r"[^\W_]")
 
 
 def count_bullets(text: str) -> int:
     """Numbered bullet lines, in either ``1.`` or ``1)`` style (optionally bold: ``**1.**``)."""
-    return len(_BULLET.findall(text))
+    return len(_BULLET.findall(text)) + (_FIRST_BULLET.match(text) is not None)
 
 
 def find_hashtags(text: str) -> list[str]:
@@ -97,58 +101,82 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_T = TypeVar("_T")
+
+
+class _computed_once(Generic[_T]):  # noqa: N801 (used as a decorator, like functools.cached_property)
+    """``functools.cached_property`` without its lock: Python 3.11 takes a lock on each first access, a third of the
+    cost of the small parts of a parse. The value is stored in the instance's ``__dict__``, which later reads find
+    first. Two threads reading one new part of one :class:`Parse` at once may both compute it (same value).
+    """
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self._compute = compute
+        self._name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> _T:
+        if instance is None:
+            return self  # type: ignore[return-value]  # the descriptor itself, read from the class (docs, help())
+        value = instance.__dict__[self._name] = self._compute(instance)
+        return value
+
+
 class Parse:
     """A response and everything the metrics read from it, each part computed once when first asked for."""
 
     def __init__(self, text: str) -> None:
         self.text = text
 
-    @cached_property
+    @_computed_once
     def lower(self) -> str:
         """The text lower-cased, same length (so offsets carry over)."""
         return safe_lower(self.text)
 
-    @cached_property
+    @_computed_once
     def tokens(self) -> tuple[str, ...]:
         """Lower-cased word and number tokens (see :func:`metrics._text.tokens`)."""
         return tokens(self.text)
 
-    @cached_property
+    @_computed_once
     def word_set(self) -> frozenset[str]:
         """The distinct tokens."""
         return word_set(self.text)
 
-    @cached_property
+    @_computed_once
     def numbers(self) -> list[NumberMention]:
         """Number mentions, in order (see :func:`metrics.numbers.extract_numbers`)."""
         return extract_numbers(self.text)
 
-    @cached_property
+    @_computed_once
     def sentences(self) -> list[tuple[int, int]]:
         """Sentence and clause spans (see :func:`sentence_spans`)."""
         return sentence_spans(self.text)
 
-    @cached_property
+    @_computed_once
     def lines(self) -> list[str]:
         """The text's lines."""
         return self.text.splitlines()
 
-    @cached_property
+    @_computed_once
     def bullets(self) -> int:
         """Numbered bullet lines (see :func:`count_bullets`)."""
         return count_bullets(self.text)
 
-    @cached_property
+    @_computed_once
     def hashtags(self) -> list[str]:
         """Every hashtag occurrence, without the ``#`` (see :func:`find_hashtags`)."""
         return find_hashtags(self.text)
 
-    @cached_property
+    @_computed_once
     def words(self) -> int:
         """Words: chunks with a letter or digit, not counting bullet markers."""
         return count_word_chunks(self.text) - self.bullets
 
-    @cached_property
+    @_computed_once
     def refusal(self) -> RefusalVerdict:
         """The refusal verdict (see :func:`metrics.refusal.refusal_verdict`)."""
         return refusal_verdict(self.text)

@@ -62,7 +62,7 @@ def _split(line: str, offset: int, separator: re.Pattern[str]) -> list[tuple[int
 
 
 def _athlete(text: str, entities: Entities) -> str | None:
-    found = {entities.aliases[m.group(0)][1] for m in entities.pattern.finditer(text)} if entities.pattern else set()
+    found = {entities.aliases[alias][1] for _, _, alias in entities.names.find(text)} if entities.names else set()
     athletes = [name for name in found if name in entities.athletes]
     return athletes[0] if len(athletes) == 1 else None
 
@@ -91,6 +91,12 @@ def _block_cells(rows: list[list[tuple[int, int, str]]], entities: Entities) -> 
     return out
 
 
+def _separators(line: str) -> tuple[re.Pattern[str], ...]:
+    """The separators worth splitting ``line`` by: a line without one is a single cell, never a table row."""
+    pipe = (_PIPE,) if "|" in line else ()
+    return (*pipe, _ALIGNED) if "\t" in line or "  " in line else pipe
+
+
 def table_cells(text: str, entities: Entities) -> list[Cell]:
     """The cells of every table in ``text``, in order (offsets in ``text``); ``[]`` for a text without tables."""
     if "|" not in text and "\t" not in text and "   " not in text:
@@ -103,7 +109,7 @@ def table_cells(text: str, entities: Entities) -> list[Cell]:
         kind = None
         cells: list[tuple[int, int, str]] = []
         if not _RULE.match(line):
-            for separator in (_PIPE, _ALIGNED):
+            for separator in _separators(line):
                 cells = _split(line, offset, separator)
                 if len(cells) >= 2 and (separator is _PIPE or len(cells) >= 3):
                     kind = separator

@@ -43,11 +43,33 @@ def test_bench_metrics_stage_breakdown_covers_every_stage_of_score() -> None:
     assert list(stages) == ["read_task", "refusal", "structure", "facts", "safety", "copy"]
     assert all(us > 0 for us in stages.values())
     # The breakdown repeats score's sequence of calls; if score calls a stage it does not time, this fails.
-    from metrics.composite import score
+    from metrics.composite import _score  # score's body (score itself pauses the garbage collector around it)
 
     stage_calls = {"read_task", "Parse", "analyze_structure", "analyze_facts", "analyze_safety", "copied_share"}
-    called = {name for name in score.__code__.co_names if name.startswith(("analyze_", "read_", "copied_"))}
-    assert stage_calls <= set(score.__code__.co_names) and called <= stage_calls
+    called = {name for name in _score.__code__.co_names if name.startswith(("analyze_", "read_", "copied_"))}
+    assert stage_calls <= set(_score.__code__.co_names) and called <= stage_calls
+
+
+def test_bench_metrics_times_a_baseline_checkout_side_by_side(tmp_path) -> None:
+    import random
+    import sys
+    from pathlib import Path
+
+    import metrics
+    from benchmarks import bench_metrics
+
+    root = Path(bench_metrics.__file__).resolve().parent.parent
+    before = {name: module for name, module in sys.modules.items() if name.startswith("metrics")}
+    theirs = bench_metrics.baseline_score(root)  # this checkout as its own baseline: a second copy of the modules
+    assert theirs is not metrics.score and theirs.__module__ == "metrics.composite"
+    assert {name: module for name, module in sys.modules.items() if name.startswith("metrics")} == before  # put back
+    rng = random.Random(0)
+    pairs = [(t, post) for t, posts in (bench_metrics.make_task_and_posts(rng, 5) for _ in range(8)) for post in posts]
+    result = bench_metrics.paired(pairs, metrics.score, theirs, window=10)
+    assert result["rounds"] == 4 and result["ours_us"] > 0 and result["baseline_us"] > 0
+    assert result["median_time_ratio"] > 0
+    with pytest.raises(FileNotFoundError, match="no metrics/__init__.py"):
+        bench_metrics.baseline_score(tmp_path)
 
 
 def test_bench_sft_tiny(tiny_model_dir, capsys) -> None:

@@ -209,3 +209,31 @@ def test_score_bounds(text: str, behavior: str, category: str) -> None:
     s = score(task, text)
     for value in (s.structure, s.fact, s.safety, s.total):
         assert 0.0 <= value <= 1.0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_score_pauses_the_cyclic_collector_and_restores_its_state(enabled: bool, monkeypatch) -> None:
+    import gc
+
+    import metrics.composite as composite
+
+    seen = []
+    real = composite.analyze_safety
+
+    def spy(*args, **kwargs):  # records the collector's state while score runs
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(composite, "analyze_safety", spy)
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        score({"category": "recap", "instruction": "Recap.", "context": "Kai 17.10.", "expected_behavior": "answer"},
+              "Kai posted 17.10.")
+        assert seen == [False] and gc.isenabled() is enabled
+        monkeypatch.setattr(composite, "analyze_safety", lambda *a, **k: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            score({"category": "recap", "instruction": "Recap.", "context": "Kai.", "expected_behavior": "answer"}, "x")
+        assert gc.isenabled() is enabled  # restored when scoring fails too
+    finally:
+        gc.enable() if was else gc.disable()

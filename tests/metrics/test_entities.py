@@ -1,8 +1,18 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from metrics.entities import ATHLETE, EVENT, UNKNOWN, context_entities, find_mentions
+from metrics.entities import (
+    ATHLETE,
+    EVENT,
+    UNKNOWN,
+    NameFinder,
+    _names_pattern,
+    context_entities,
+    find_mentions,
+)
 
 
 @pytest.mark.parametrize(
@@ -53,3 +63,33 @@ def test_pronoun_state_after_a_sentence() -> None:
     assert find_mentions("Kai posted 17.10.", entities)[1] == "Kai Moana"
     assert find_mentions("Kai beat Leo.", entities)[1] is None  # ambiguous for the next sentence
     assert find_mentions("A great heat.", entities, "Leo Santos")[1] == "Leo Santos"  # unchanged
+
+
+# NameFinder must find exactly what one regex alternation of the aliases (_names_pattern, the first implementation)
+# finds: same places, same aliases, longest first, whole words only.
+_ALIASES = ["Kai", "Kai Moana", "Moana", "Leo", "Leo Santos", "Santos", "kai moana", "Kai moana", "O'Neill", "Ana-Maria",
+            "Ézio", "Łukasz", "Pelican Point", "Pelican Point Pro", "Mc", "_x", "K", "'Kai", "-Leo"]
+_TEXT_PIECES = ["Kai", "Moana", "Leo", "Santos", "kai", "moana", "O'Neill", "Ana-Maria", "Ézio", "Łukasz", "Pelican",
+                "Point", "Pro", "Mc", "_x", "K", " ", " ", "'", "-", "_", "s", "1", ".", ",", "\n", "é"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_ALIASES), min_size=1, max_size=6, unique=True),
+       st.lists(st.sampled_from(_TEXT_PIECES), max_size=25).map("".join))
+def test_name_finder_finds_what_the_alternation_regex_finds(aliases: list[str], text: str) -> None:
+    regex = _names_pattern(tuple(aliases))
+    assert NameFinder(tuple(aliases)).find(text) == [(m.start(), m.end(), m.group(0)) for m in regex.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    ("aliases", "text", "found"),
+    [
+        (("Kai", "Kai Moana"), "Kai Moana won; Kai again", ["Kai Moana", "Kai"]),  # the longest alias at a place
+        (("Kai",), "Kaia, Kai-Lee, O'Kai, Kai's", ["Kai"]),  # whole words only: only "Kai's" is Kai
+        (("Łukasz",), "Łukasz won", []),  # an all-capitalised set starts only at the regex's capitals (A-Z, À-Þ)
+        (("kai moana", "Kai Moana"), "kai moana and Kai Moana", ["kai moana", "Kai Moana"]),  # a lower-case name
+        (("-Leo", "Leo"), "x -Leo", ["-Leo"]),  # an alias not starting with a word character: the regex fallback
+    ],
+)
+def test_name_finder(aliases: tuple[str, ...], text: str, found: list[str]) -> None:
+    assert [alias for _, _, alias in NameFinder(aliases).find(text)] == found

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.numbers import SCALE, NumberSupport, extract_numbers, number_support
+from metrics.numbers import SCALE, NumberSupport, _marker_starts, extract_numbers, number_support
 
 
 def values(text: str, **kw: object) -> list[float]:
@@ -155,3 +156,47 @@ def test_round_trip_minus_signs(value_cents: int, minus: str) -> None:
 def test_extract_numbers_never_raises(text: str) -> None:
     for mention in extract_numbers(text):
         assert mention.readings and all(q >= 1 for _, q in mention.readings)
+
+
+# The number-marker rules as first written, one "(?m)^" regex and one "(?:^|...)" regex: the specification the
+# faster versions (a regex for the text's start and one for the rest, each starting with a character class) must meet.
+_BULLET_MARKER_SPEC = re.compile(r"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?\d{1,3}[.)](?=\s|$)")
+_INLINE_MARKER_SPEC = re.compile(r"(?:^|[:.!?][ \t]+)(\d{1,2})[.)][ \t]+(?=[A-Z])(?![A-Za-z'\u2019-]+[ \t]*:)")
+_NOT_BEFORE_SPEC = re.compile(r"(?i)\b(?:no|nr|number|ranked|heat|round)\.?[ \t]*$")
+
+
+def _marker_starts_spec(text: str) -> set[int]:
+    skip = {m.end() - len(m.group(0).lstrip(" \t-*\u2022")) for m in _BULLET_MARKER_SPEC.finditer(text)}
+    if ". " not in text and ") " not in text:
+        return skip
+    expected, found = 1, set()
+    for match in _INLINE_MARKER_SPEC.finditer(text):
+        start = match.start(1)
+        if int(match.group(1)) != expected or _NOT_BEFORE_SPEC.search(text, max(0, start - 12), match.start(0) + 1):
+            continue
+        found.add(start)
+        expected += 1
+    return skip | (found if len(found) >= 2 else set())
+
+
+_MARKER_PIECES = ["1.", "2.", "3)", "12.", "4.", " ", "  ", "\t", "\n", "\r\n", "- ", "* ", "\u2022 ", ":", ". ", "! ",
+                  "? ", "No. ", "Heat ", "She", "Kai", "won", "7", "17.10", "x:"]
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("1. She won 3 heats. 2. She is No. 4.", ["3", "4"]),  # an inline list from the text's start
+        ("Odile: 1. She won 3 heats. 2. She is No. 4.", ["3", "4"]),  # after a colon
+        ("Kai: 1. Leo: 2.", ["1", "2"]),  # a standings line, not a list
+        ("- 1. Kai won 7\n 2) Leo won 3", ["7", "3"]),  # bullet markers at line starts, dashed and indented
+    ],
+)
+def test_list_markers_are_not_numbers(text: str, numbers: list[str]) -> None:
+    assert [m.text for m in extract_numbers(text)] == numbers
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_MARKER_PIECES), max_size=30).map("".join))
+def test_list_markers_match_the_single_regex_specification(text: str) -> None:
+    assert _marker_starts(text) == _marker_starts_spec(text)

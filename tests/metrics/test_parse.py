@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-import pytest
+import re
 
-from metrics.parse import Parse, sentence_spans
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from metrics.parse import Parse, count_bullets, sentence_spans
 
 
 @pytest.mark.parametrize(
@@ -29,3 +33,36 @@ def test_parse_parts_are_computed_once() -> None:
     assert [m.text for m in parse.numbers] == ["3", "17.10", "13.65"]  # bullet markers are not numbers
     assert parse.words == 15 and parse.refusal.kind == "none"  # bullet markers are not words
     assert parse.numbers is parse.numbers  # cached
+
+
+def test_parse_parts_are_kept_on_the_instance_and_documented_on_the_class() -> None:
+    parse = Parse("1. Kai posted a 17.10.")
+    assert "numbers" not in vars(parse)
+    first = parse.numbers
+    assert vars(parse)["numbers"] is first  # stored once; later reads find the instance's value first
+    assert Parse.numbers.__doc__ and "Number mentions" in Parse.numbers.__doc__  # help() and docs still see it
+
+
+# count_bullets as first written, with one "(?m)^" regex: the specification the faster two-regex version must meet.
+_BULLET_SPEC = re.compile(r"(?m)^[ \t]*(?:\*\*|__)?\d{1,3}[.)](?:\*\*|__)?[ \t]+\S")
+_PIECES = ["1.", "2)", "12.", "1234.", "**", "__", " ", "  ", "\t", "\n", "\r\n", "\r", "Kai", "x", ".", ")", "-"]
+
+
+@pytest.mark.parametrize(
+    ("text", "bullets"),
+    [
+        ("1. Kai\n2. Leo", 2),  # the first line's bullet is matched at the text's start, the next after its "\n"
+        ("Intro\n 1. Kai\n\t2) Leo\n**3.** Mia", 3),  # indented, ")" style, bold
+        ("1.\n2. Leo", 1),  # a marker with nothing after it on its line is not a bullet
+        ("Kai 1. Leo", 0),  # not at a line start
+        ("1234. Kai", 0),  # four digits are not a marker
+    ],
+)
+def test_count_bullets(text: str, bullets: int) -> None:
+    assert count_bullets(text) == bullets
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_count_bullets_matches_the_single_regex_specification(text: str) -> None:
+    assert count_bullets(text) == len(_BULLET_SPEC.findall(text))
