@@ -153,3 +153,16 @@ def test_variant_benchmarks_need_a_timed_step_after_warm_up() -> None:
     assert parser.parse_args([]).steps == 4
     with pytest.raises(SystemExit):
         parser.parse_args(["--steps", "1"])  # the first step is warm-up: one step times nothing
+
+
+def test_bench_optimizer_tiny(capsys) -> None:
+    from benchmarks import bench_optimizer
+
+    shapes = bench_optimizer.lora_shapes(hidden=8, intermediate=16, kv=4, layers=2, rank=2)
+    assert len(shapes) == 2 * 7 * 2 and shapes[:2] == [(2, 8), (8, 2)]  # A then B of q, for each layer
+    assert bench_optimizer.main(["--hidden", "8", "--intermediate", "16", "--kv", "4", "--layers", "2", "--rank", "2",
+                                 "--steps", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "| fused (the training scripts) |" in out and "for-loop" in out
+    with pytest.raises(ValueError, match="steps must be"):
+        bench_optimizer.step_milliseconds(shapes, {}, steps=0)

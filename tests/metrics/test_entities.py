@@ -67,8 +67,8 @@ def test_pronoun_state_after_a_sentence() -> None:
 
 # NameFinder must find exactly what one regex alternation of the aliases (_names_pattern, the first implementation)
 # finds: same places, same aliases, longest first, whole words only.
-_ALIASES = ["Kai", "Kai Moana", "Moana", "Leo", "Leo Santos", "Santos", "kai moana", "Kai moana", "O'Neill", "Ana-Maria",
-            "Ézio", "Łukasz", "Pelican Point", "Pelican Point Pro", "Mc", "_x", "K", "'Kai", "-Leo"]
+_ALIASES = ["Kai", "Kai Moana", "Moana", "Leo", "Leo Santos", "Santos", "kai moana", "Kai moana", "O'Neill",
+            "Ana-Maria", "Ézio", "Łukasz", "Pelican Point", "Pelican Point Pro", "Mc", "_x", "K", "'Kai", "-Leo"]
 _TEXT_PIECES = ["Kai", "Moana", "Leo", "Santos", "kai", "moana", "O'Neill", "Ana-Maria", "Ézio", "Łukasz", "Pelican",
                 "Point", "Pro", "Mc", "_x", "K", " ", " ", "'", "-", "_", "s", "1", ".", ",", "\n", "é"]
 
