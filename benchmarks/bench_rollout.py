@@ -4,6 +4,7 @@
     python -m benchmarks.bench_rollout --prompts 4 --baseline-prompts 2 --tokens 8 --model <dir>   # tiny
     python -m benchmarks.bench_rollout --profile               # where the fast path's time goes (prefill, decoding)
     python -m benchmarks.bench_rollout --attention             # one decoding step's attention: eager, sdpa, wsl_gqa
+    python -m benchmarks.bench_rollout --prompt-lookup 10 --baseline-prompts 8 [--adapter smollm2-135m-wsl]
 
 Both paths write the same number of tokens per prompt (EOS is ignored, so the figures compare like with like),
 on the same prompts, in the same run. "fast" is ``wsl_env.rollout.generation.decode`` (the engine behind ``LLMAgent``)
@@ -52,6 +53,27 @@ def fast(model: Any, prompts: list[list[int]], tokens: int, pad: int, batch: int
         for row, out in zip(rows, decode(model, [prompts[r] for r in rows], tokens, frozenset(), pad), strict=True):
             outputs[row] = out
     return time.perf_counter() - start, outputs
+
+
+@torch.inference_mode()
+def prompt_lookup(model: Any, prompts: list[list[int]], tokens: int, pad: int, draft: int) -> dict[str, Any]:
+    """HF ``generate`` at batch 1, greedy, with and without prompt-lookup drafting (``prompt_lookup_num_tokens``:
+    up to ``draft`` tokens copied from where the last tokens occur in the prompt, kept while the model agrees).
+    Measures whether posts copy enough of their prompt for drafts to pay, before building drafting into the engine.
+    """
+    seconds, outputs = {}, {}
+    for name, extra in (("plain", {}), ("lookup", {"prompt_lookup_num_tokens": draft})):
+        start, outputs[name] = time.perf_counter(), []
+        for ids in prompts:
+            out = model.generate(torch.tensor([ids]), max_new_tokens=tokens, min_new_tokens=tokens, do_sample=False,
+                                 pad_token_id=pad, temperature=None, top_p=None, top_k=None, **extra)
+            outputs[name].append(out[0, len(ids) :].tolist())
+        seconds[name] = time.perf_counter() - start
+    total = len(prompts) * tokens
+    same = sum(a == b for a, b in zip(outputs["plain"], outputs["lookup"], strict=True))
+    return {"prompts": len(prompts), "draft_tokens": draft, "plain_tokens_per_second": total / seconds["plain"],
+            "lookup_tokens_per_second": total / seconds["lookup"], "speedup": seconds["plain"] / seconds["lookup"],
+            "greedy_identical": f"{same}/{len(prompts)}"}
 
 
 @torch.inference_mode()
@@ -122,7 +144,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="only time one decoding step's attention call: eager vs sdpa vs wsl_gqa (batch --batch)")
     parser.add_argument("--profile", action="store_true",
                         help="only profile the fast path: prefill vs decoding seconds, top ops of a decoding step")
+    parser.add_argument("--prompt-lookup", type=int, default=0, metavar="N",
+                        help="only time HF generate (batch 1, fp32, greedy) with prompt-lookup drafts of N tokens "
+                        "against without, on --baseline-prompts prompts")
+    parser.add_argument("--adapter", default=None, help="a LoRA adapter for --prompt-lookup (e.g. smollm2-135m-wsl)")
     args = parser.parse_args(argv)
+    if args.prompt_lookup:
+        model, tokenizer = load_model(args.model, adapter=args.adapter)
+        model = model.merge_and_unload() if args.adapter else model
+        prompts = prompt_ids(tokenizer, args.baseline_prompts)
+        result = {"model": args.model, "adapter": args.adapter, "tokens_per_prompt": args.tokens,
+                  **prompt_lookup(model, prompts, args.tokens, tokenizer.pad_token_id, args.prompt_lookup)}
+        print(json.dumps(result, indent=2))
+        return result
     if args.attention:
         result = {"batch": args.batch, "cached_tokens": 300, "ms_per_call": attention_calls(args.batch)}
         print(json.dumps(result, indent=2))

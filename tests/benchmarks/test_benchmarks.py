@@ -23,6 +23,13 @@ def test_bench_rollout_tiny(tiny_model_dir, capsys) -> None:
     assert "HF generate, batch 1, fp32" in capsys.readouterr().out
 
 
+def test_bench_rollout_prompt_lookup_tiny(tiny_model_dir) -> None:
+    result = bench_rollout.main(["--model", str(tiny_model_dir), "--baseline-prompts", "2", "--tokens", "6",
+                                 "--prompt-lookup", "3"])
+    assert result["prompts"] == 2 and result["draft_tokens"] == 3 and result["speedup"] > 0
+    assert result["greedy_identical"] == "2/2"  # drafts the model rejects never change greedy output
+
+
 def test_bench_metrics_tiny(capsys) -> None:
     from benchmarks import bench_metrics
 
