@@ -89,6 +89,7 @@ def _inline_markers(text: str) -> set[int]:
         expected += 1
     return found if len(found) >= 2 else set()
 
+
 def _marker_starts(text: str) -> set[int]:
     """Start offsets of the digits of numbered-list markers: bullets at line starts and inline lists."""
     first = _FIRST_BULLET_MARKER.match(text)
