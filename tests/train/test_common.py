@@ -179,6 +179,9 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("grpo-voices", "grpo", "GRPORunConfig", "grpo-voices"),  # grpo-claims from sft-voices, varied prompts
         ("sft-fast", "sft", "SFTRunConfig", "sft-fast"),  # the fast recipe: sft-copy fitted to 42 steps
         ("grpo-fast", "grpo", "GRPORunConfig", "grpo-fast"),  # then grpo-claims for 8 steps
+        ("sft-fast-bf16", "sft", "SFTRunConfig", "sft-fast-bf16"),  # the fast recipe fitted to 110 bf16 steps
+        ("grpo-fast-bf16", "grpo", "GRPORunConfig", "grpo-fast-bf16"),  # then grpo-claims for 24 steps
+        ("grpo-strict", "grpo", "GRPORunConfig", "grpo-strict"),  # the shipped adapter, false claims priced up
     ],
 )
 def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_name: str) -> None:
@@ -188,6 +191,29 @@ def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_n
     path = Path(__file__).resolve().parents[2] / "train" / "configs" / f"{file}.yaml"
     config = parse_config(config_cls, ["--config", str(path)])
     assert config.algorithm == name and config.run_name == run_name
+
+
+@pytest.mark.parametrize(("sft", "grpo"), [("sft-fast", "grpo-fast"), ("sft-fast-bf16", "grpo-fast-bf16")])
+def test_each_fast_recipe_grpo_phase_starts_from_its_sft_phase(sft: str, grpo: str) -> None:
+    from train.grpo import GRPORunConfig
+
+    configs = Path(__file__).resolve().parents[2] / "train" / "configs"
+    first = parse_config(SFTRunConfig, ["--config", str(configs / f"{sft}.yaml")])
+    second = parse_config(GRPORunConfig, ["--config", str(configs / f"{grpo}.yaml")])
+    assert second.sft_adapter == f"artifacts/{first.run_name}"  # run alone, as well as through bench_recipe
+
+
+def test_grpo_strict_prices_a_false_claim_above_the_default() -> None:
+    from metrics.composite import RewardWeights
+    from train.grpo import GRPORunConfig
+
+    path = Path(__file__).resolve().parents[2] / "train" / "configs" / "grpo-strict.yaml"
+    config = parse_config(GRPORunConfig, ["--config", str(path)])
+    assert config.metric_weights["unsupported_numbers"] == 1.0 > RewardWeights().unsupported_numbers
+    # every other weight is the default, so the run differs from grpo-claims' reward in that one price
+    assert {k: v for k, v in config.metric_weights.items() if k != "unsupported_numbers"} == {
+        k: v for k, v in RewardWeights().to_dict().items() if k != "unsupported_numbers"}
+    assert config.sft_adapter == "wsl_env/adapters/smollm2-135m-wsl" and config.generator_voices == "varied"
 
 
 @pytest.mark.parametrize(("previous", "file"), [("dpo-long", "dpo-long2"), ("dpo-long2", "dpo-long3"),
