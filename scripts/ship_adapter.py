@@ -4,7 +4,7 @@ posts), a portable base model name, its manifest, and ``examples.json``: its gre
 tokens) on three fixed test tasks with their scores, which the model card quotes and
 ``tests/wsl_env/test_shipped_adapter.py`` checks. The model card (``README.md``) is written by hand beside them.
 
-    python scripts/ship_adapter.py artifacts/grpo-claims
+    python scripts/ship_adapter.py artifacts/grpo-strict
 """
 
 from __future__ import annotations

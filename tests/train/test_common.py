@@ -181,7 +181,7 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("grpo-fast", "grpo", "GRPORunConfig", "grpo-fast"),  # then grpo-claims for 8 steps
         ("sft-fast-bf16", "sft", "SFTRunConfig", "sft-fast-bf16"),  # the fast recipe fitted to 110 bf16 steps
         ("grpo-fast-bf16", "grpo", "GRPORunConfig", "grpo-fast-bf16"),  # then grpo-claims for 24 steps
-        ("grpo-strict", "grpo", "GRPORunConfig", "grpo-strict"),  # the shipped adapter, false claims priced up
+        ("grpo-strict", "grpo", "GRPORunConfig", "grpo-strict"),  # grpo-claims continued, false claims priced up
     ],
 )
 def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_name: str) -> None:
@@ -213,7 +213,7 @@ def test_grpo_strict_prices_a_false_claim_above_the_default() -> None:
     # every other weight is the default, so the run differs from grpo-claims' reward in that one price
     assert {k: v for k, v in config.metric_weights.items() if k != "unsupported_numbers"} == {
         k: v for k, v in RewardWeights().to_dict().items() if k != "unsupported_numbers"}
-    assert config.sft_adapter == "wsl_env/adapters/smollm2-135m-wsl" and config.generator_voices == "varied"
+    assert config.sft_adapter == "artifacts/grpo-claims" and config.generator_voices == "varied"
 
 
 @pytest.mark.parametrize(("previous", "file"), [("dpo-long", "dpo-long2"), ("dpo-long2", "dpo-long3"),
