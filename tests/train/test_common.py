@@ -23,6 +23,8 @@ from train.common import (
 )
 from train.sft import SFTRunConfig
 
+CONFIGS = Path(__file__).resolve().parents[2] / "train" / "configs"  # the shipped YAML configs
+
 # TinyLlama-1.1B-Chat-v1.0's config.json (architecture fields).
 TINYLLAMA = {
     "vocab_size": 32000, "hidden_size": 2048, "intermediate_size": 5632, "num_hidden_layers": 22,
@@ -188,7 +190,7 @@ def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_n
     import importlib
 
     config_cls = getattr(importlib.import_module(f"train.{name}"), class_name)
-    path = Path(__file__).resolve().parents[2] / "train" / "configs" / f"{file}.yaml"
+    path = CONFIGS / f"{file}.yaml"
     config = parse_config(config_cls, ["--config", str(path)])
     assert config.algorithm == name and config.run_name == run_name
 
@@ -197,9 +199,8 @@ def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_n
 def test_each_fast_recipe_grpo_phase_starts_from_its_sft_phase(sft: str, grpo: str) -> None:
     from train.grpo import GRPORunConfig
 
-    configs = Path(__file__).resolve().parents[2] / "train" / "configs"
-    first = parse_config(SFTRunConfig, ["--config", str(configs / f"{sft}.yaml")])
-    second = parse_config(GRPORunConfig, ["--config", str(configs / f"{grpo}.yaml")])
+    first = parse_config(SFTRunConfig, ["--config", str(CONFIGS / f"{sft}.yaml")])
+    second = parse_config(GRPORunConfig, ["--config", str(CONFIGS / f"{grpo}.yaml")])
     assert second.sft_adapter == f"artifacts/{first.run_name}"  # run alone, as well as through bench_recipe
 
 
@@ -207,7 +208,7 @@ def test_grpo_strict_prices_a_false_claim_above_the_default() -> None:
     from metrics.composite import RewardWeights
     from train.grpo import GRPORunConfig
 
-    path = Path(__file__).resolve().parents[2] / "train" / "configs" / "grpo-strict.yaml"
+    path = CONFIGS / "grpo-strict.yaml"
     config = parse_config(GRPORunConfig, ["--config", str(path)])
     assert config.metric_weights["unsupported_numbers"] == 1.0 > RewardWeights().unsupported_numbers
     # every other weight is the default, so the run differs from grpo-claims' reward in that one price
@@ -223,9 +224,8 @@ def test_grpo_strict_prices_a_false_claim_above_the_default() -> None:
 def test_each_dpo_round_starts_from_the_previous_one(previous: str, file: str) -> None:
     from train.dpo import DPORunConfig
 
-    configs = Path(__file__).resolve().parents[2] / "train" / "configs"
-    first = parse_config(DPORunConfig, ["--config", str(configs / f"{previous}.yaml")])
-    second = parse_config(DPORunConfig, ["--config", str(configs / f"{file}.yaml")])
+    first = parse_config(DPORunConfig, ["--config", str(CONFIGS / f"{previous}.yaml")])
+    second = parse_config(DPORunConfig, ["--config", str(CONFIGS / f"{file}.yaml")])
     assert second.sft_adapter == f"artifacts/{first.run_name}"  # samples from, and is anchored to, the last round
     assert second.seed != first.seed  # so it draws a different shuffle of the prompts
 
@@ -234,9 +234,8 @@ def test_dpo_round_7_prompts_were_never_trained_on() -> None:
     from train.data import generated_tasks, load_task_file, training_tasks
     from train.dpo import DPORunConfig
 
-    configs = Path(__file__).resolve().parents[2] / "train" / "configs"
-    config = parse_config(DPORunConfig, ["--config", str(configs / "dpo-long7.yaml")])
-    sft = parse_config(SFTRunConfig, ["--config", str(configs / "sft.yaml")])
+    config = parse_config(DPORunConfig, ["--config", str(CONFIGS / "dpo-long7.yaml")])
+    sft = parse_config(SFTRunConfig, ["--config", str(CONFIGS / "sft.yaml")])
     prompts = training_tasks(config.train_file, config.n_generated, config.generator_seed, config.num_prompts)
     # the SFT data of the chain: the train split plus 600 tasks of the default generator seed (sft-long)
     seen = {t.context for t in load_task_file(sft.train_file) + generated_tasks(600, sft.generator_seed)}
