@@ -18,11 +18,10 @@ import argparse
 import hashlib
 import json
 import random
-import re
 from pathlib import Path
 
-from metrics.entities import context_entities
 from metrics.numbers import extract_numbers
+from train.falsify import swap_values, wrong_athlete, wrong_statistic
 from wsl_env.schema import Task, load_tasks
 
 POLICIES = ("base", "demo-sft", "sft-copy", "grpo-copy", "template")
@@ -32,52 +31,10 @@ STORED = {"smollm2-135m-instruct": "base", "smollm2-135m-instruct+demo-sft": "de
           "template": "template"}
 MAX_NUMBERS = 10  # posts with more numbers (looping base-model output) are cut to their first ten claims
 
-# A phrase naming one statistic, and what a wrong-statistic perturbation puts in its place.
-STATISTIC_SWAPS = (
-    ("heat total", "best single wave"), ("best single wave", "heat total"), ("single wave", "heat total"),
-    ("best wave", "heat total"), ("top wave", "heat total"), ("average heat total", "best heat total"),
-    ("average heat score", "best heat score"), ("averages", "scored a best heat of"), ("win rate", "average heat"),
-    ("points", "heats"), ("podium", "event win"), ("waves", "podiums"), ("excellent scores", "heats"),
-    ("heats", "events"), ("ranked No.", "on"),
-)  # fmt: skip
-
 
 def split_of(task_id: str) -> str:
     """``dev`` or ``heldout``, half each, by a hash of the task id (fixed before anything is evaluated)."""
     return "dev" if int(hashlib.sha256(task_id.encode()).hexdigest(), 16) % 2 == 0 else "heldout"
-
-
-def swap_values(post: str, rng: random.Random) -> str | None:
-    """Two numbers of different value trade places."""
-    numbers = [m for m in extract_numbers(post) if any(c.isdigit() for c in m.text)]
-    pairs = [(a, b) for i, a in enumerate(numbers) for b in numbers[i + 1 :] if a.text != b.text]
-    if not pairs:
-        return None
-    a, b = rng.choice(pairs)
-    a_end, b_end = a.start + len(a.text), b.start + len(b.text)
-    return post[: a.start] + b.text + post[a_end : b.start] + a.text + post[b_end:]
-
-
-def wrong_statistic(post: str, rng: random.Random) -> str | None:
-    """A phrase that names a statistic is replaced by another statistic's name."""
-    options = [(old, new) for old, new in STATISTIC_SWAPS if re.search(rf"\b{re.escape(old)}\b", post)]
-    if not options:
-        return None
-    old, new = rng.choice(options)
-    matches = list(re.finditer(rf"\b{re.escape(old)}\b", post))
-    m = rng.choice(matches)
-    return post[: m.start()] + new + post[m.end() :]
-
-
-def wrong_athlete(post: str, task: Task, rng: random.Random) -> str | None:
-    """One mention of an athlete is replaced by another athlete of the context."""
-    athletes = context_entities(task.context, task.instruction).athletes
-    present = [(a, m) for a in athletes for m in re.finditer(re.escape(a), post)]
-    if len(athletes) < 2 or not present:
-        return None
-    name, m = rng.choice(present)
-    other = rng.choice([a for a in athletes if a != name])
-    return post[: m.start()] + other + post[m.end() :]
 
 
 def claim_list(post: str) -> list[dict[str, object]]:
@@ -99,8 +56,12 @@ def read_posts(runs: Path, tasks: dict[str, Task], names: dict[str, str]) -> dic
 
 
 def build(runs: Path, tasks_path: Path, seed: int = 0, dev_only: bool = False,
-          names: dict[str, str] | None = None) -> list[dict[str, object]]:
-    tasks = {t.id: t for t in load_tasks(tasks_path) if t.expected_behavior == "answer"}
+          names: dict[str, str] | None = None, perturb_from: tuple[str, ...] = ("template", "sft-copy"),
+          skip: frozenset[str] = frozenset()) -> list[dict[str, object]]:
+    """Two posts per answer-task of ``tasks_path`` (one perturbed, from the first of ``perturb_from`` the task has),
+    tasks in ``skip`` left out.
+    """
+    tasks = {t.id: t for t in load_tasks(tasks_path) if t.expected_behavior == "answer" and t.id not in skip}
     posts = read_posts(runs, tasks, names or {p: p for p in POLICIES})
     rng = random.Random(seed)
     rows: list[dict[str, object]] = []
@@ -108,7 +69,7 @@ def build(runs: Path, tasks_path: Path, seed: int = 0, dev_only: bool = False,
         candidates = dict(posts[tid])
         if not task.facts:
             candidates.pop("template", None)  # the template agent only writes from a generated task's facts
-        source = candidates.get("template") or candidates.get("sft-copy")
+        source = next((candidates[p] for p in perturb_from if candidates.get(p)), None)
         if source:
             for kind, make in (("swapped_values", lambda p: swap_values(p, rng)),
                                ("wrong_statistic", lambda p: wrong_statistic(p, rng)),
