@@ -71,9 +71,16 @@ _TOP = re.compile(
     r"\bthe[ \t]+(?:top|best|highest|biggest)[ \t]+(?:single[ \t]+)?(?:ride|wave|heat[ \t]+(?:total|score))\b"
     r"[^.;!?]{0,60}$"
 )
-# A number followed by its waves is a heat total: "17.10 (best waves 9.10 and 8.00)", "12.01, with best waves of".
+# "... 1.71 were the top single ride of the heat", "17.10 is the highest heat total": the superlative after it.
+_TOP_AFTER = re.compile(
+    r"[ \t]+(?:is|was|were|are|as)[ \t]+the[ \t]+(?:top|best|highest|biggest)[ \t]+(?:single[ \t]+)?"
+    r"(?:ride|wave|heat[ \t]+(?:total|score))\b"
+)
+# A number followed by its waves is a heat total: "17.10 (best waves 9.10 and 8.00)", "11.60 (6.10, 5.50)", "12.01,
+# with best waves of".
 _TOTAL_OF_WAVES = re.compile(
-    r"[ \t]*(?:\([^)]*(?:\+|wave|ride)|,?[ \t]*(?:with|from|off|thanks to|built on)[ \t]+(?:his |her |their |the )?"
+    r"[ \t]*(?:\([^)]*(?:\+|wave|ride)|\([ \t]*\d{1,2}\.\d{1,2}(?:[ \t]*[,&/][ \t]*\d{1,2}\.\d{1,2}){1,2}[ \t]*\)"
+    r"|,?[ \t]*(?:with|from|off|thanks to|built on)[ \t]+(?:his |her |their |the )?"
     r"(?:best |top |two |scoring )*(?:waves|rides|scores)\b)"
 )
 # Two numbers joined only by these share a statistic ("9.10 and 8.00", "Ines has 0 wins and Felipe has 4"): a
@@ -179,6 +186,8 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
             stat, span = adjacent, 0
         else:
             stat, span = after_statistic(after, mention.value, integer)
+            if stat == "heats" and adjacent in ("wins", "losses"):
+                stat = adjacent  # "won 15 heats", "lost 7 heats": heats won or lost, not surfed
         if i in forced and (stat is None or stat in ("wins", "losses", "heats")):
             stat = forced[i]
         of = (i + 1 < len(numbers) and forced.get(i) != "heats"  # "won 21 of 27 from 36,770": 27 ends the pair
@@ -380,6 +389,7 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
             stat = "heats_run"
         top = stat in ("wave_score", "heat_total") and (
             _TOP.search(lower, cue_ends[i - 1] if i else 0, mention.start) is not None
+            or _TOP_AFTER.match(lower, ends[i], end) is not None
         )
         out.append(Reading(mention, ends[i], subject, kind, stat, end, favoured is not None and subject is not None,
                            top))

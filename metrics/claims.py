@@ -185,7 +185,8 @@ class ContextFacts:
 _SCORE_STATISTICS = frozenset({"heat_total", "wave_score", "margin", "average", "avg_heat", "avg_wave", "threshold",
                                "win_rate"})
 _POSITION_STATISTICS = frozenset({"rank", "finish", "round", "heat_number"})
-_LOWER_IS_BETTER = frozenset({"rank", "finish", "losses"})  # a margin favours the side with the smaller value
+_LOWER_IS_BETTER = frozenset({"rank", "finish", "losses"})
+  # a margin favours the side with the smaller value
 
 
 def _statistic_agrees(reading: Reading, fact: Fact) -> bool:
@@ -227,6 +228,16 @@ def _derivation_fits(reading: Reading, a: Fact, b: Fact, operation: str) -> bool
     return a.statistic == b.statistic and stat in (None, a.statistic)  # "combined 5 podiums"
 
 
+def _names_derivation(reading: Reading, a: Fact, b: Fact, operation: str) -> bool:
+    """Whether the post calls the value what this sum or difference makes: a margin, a loss count (heats surfed
+    minus won), or a heat total of two waves.
+    """
+    stat = reading.statistic
+    return stat in ("margin", "losses") or (
+        operation == "sum" and stat == "heat_total" and a.statistic == b.statistic == "wave_score"
+    )
+
+
 def judge(reading: Reading, facts: ContextFacts) -> tuple[str, list[Fact]]:
     """The verdict on one reading of a response, and the context facts with its value."""
     direct = facts.direct(reading.mention)
@@ -241,7 +252,10 @@ def judge(reading: Reading, facts: ContextFacts) -> tuple[str, list[Fact]]:
             if reading.top and not facts.is_top(reading):
                 return "misattributed", direct  # "the top single ride of the heat" that another surfer beat
             return "supported", direct
-    if any(_derivation_fits(reading, a, b, op) for a, b, op in facts.derivations(reading.mention)):
+    # A context figure is read as a sum or difference only where the post names what that derivation makes (a
+    # margin, a loss count, a total of two waves): "Makoa posted a 7.90" is Ravensworth's wave, not 14.40 - 6.50.
+    fits = [(a, b, op) for a, b, op in facts.derivations(reading.mention) if _derivation_fits(reading, a, b, op)]
+    if fits and (not direct or any(_names_derivation(reading, a, b, op) for a, b, op in fits)):
         return "derived", direct
     if direct:
         return "misattributed", direct

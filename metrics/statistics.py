@@ -150,7 +150,8 @@ _AFTER: tuple[tuple[str, str], ...] = (
     ("avg_wave", r"(?:points?[ \t]+)?(?:average wave(?: score)?|wave average|per wave|a wave on average)\b"),
     ("average", r"(?:points?[ \t]+)?(?:average|on average|avg)\b"),
     ("points", r"(?:ranking[ \t]+|tour[ \t]+|world[ \t]+)?(?:points|pts)\b(?![ \t]*(?:heat|total|ride|wave))"),
-    ("wins", r"(?:heat[ \t]+|event[ \t]+)?(?:wins?|victories|heats won|h2h wins|won|titles?|w)\b"
+    ("wins", r"(?:heat[ \t]+|event[ \t]+)?(?:wins?|victories|heats (?:(?:have |had )?been |were )?won|h2h wins|won"
+             r"|titles?|w)\b"
              r"|/[ \t]*\d+[ \t]+(?:won|wins|heats)\b"),
     ("heat_total", r"(?:-?[ \t]*points?[ \t]+)?(?:heat[ \t-]+(?:total|score)s?|two-wave total"
                    r"|combined(?: total| score)?|totals?\b)"),
@@ -207,7 +208,9 @@ def after_statistic(after: str, value: float, integer: bool) -> tuple[str | None
         # "9.87 excellent scores", "11.94 heats": a plural count noun names the number outright, and a decimal
         # cannot be a count (see ``possible``); "a 15.20 win", "an 18.40 heat", "a 9.10 excellent wave", "9.10
         # starts the comeback" are scores.
-        if name not in _COUNT_NOUNS or _COUNT_PLURAL.fullmatch(match.group(0).strip(" \t-")) is None:
+        if name == "heats" and match.group(0).strip(" \t-") == "heat":
+            name = "heat_total_decimal"  # "an 18.40 heat" (the "heats" pattern takes the singular first)
+        elif name not in _COUNT_NOUNS or _COUNT_PLURAL.fullmatch(match.group(0).strip(" \t-")) is None:
             return None, 0
     elif name == "heat_total_decimal" and integer:
         return None, 0
@@ -278,7 +281,7 @@ _BEFORE_WORDS = 12  # words looked at before a number
 _ADJACENT_RE = re.compile(
     r"(?:(?P<rank>\b(?:no|nr|number|ranked|rank(?:ing)?|seed(?:ed)?|world no)\.?:?|#)"
     r"|(?P<round>\bround(?: of)?)|(?P<heat_number>\bheat(?: no\.?| number)?)"
-    r"|(?P<wins>\bwon|\bwins)|(?P<heats_run>\bheats run)|(?P<heats>\bheats(?: surfed)?)"
+    r"|(?P<wins>\bwon|\bwins)|(?P<losses>\blost)|(?P<heats_run>\bheats run)|(?P<heats>\bheats(?: surfed)?)"
     r"|(?P<threshold>\babove|\bat least)"
     r"|(?P<margin>\bby(?: just| only| a| an| almost| nearly| over| under| less than| more than)?)"
     r"|(?P<prize_money>[$\u20ac\u00a3])|(?P<finish>\bfinish(?:ed)?|\bplaced|\bplacing|\bresult|\bplace))"

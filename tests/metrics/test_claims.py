@@ -194,6 +194,45 @@ def test_dev_split_rules(context: str, post: str, expected: tuple[str, str | Non
     assert expected in read(context, post)
 
 
+# Rules added while reading the labelled set's batch c (dev posts of the newer adapters, 2026-12-02): one case each.
+COMEBACK = ("With 6 minutes left, Ikaika Makoa trailed Sefton Ravensworth 14.40 to 13.05. Ravensworth had a 7.90 "
+            "and a 6.50; Makoa was holding a 6.75 and a 6.30. Makoa then stuck an 8.47 for 15.22.")
+H2H = ("Remy Takeda: ranked No. 5, 48,165 points, 4 podiums. Maya Amaro: ranked No. 18, 15,125 points, 0 podiums. "
+       "Head to head this season, Remy Takeda has 5 wins and Maya Amaro has 1.")
+BULLETS = ("- Liesel Trevithick: 11.60 (6.10, 5.50)\n- Anouk Haldane: 12.03 (6.53, 5.50) before penalty\n"
+           "- Haldane's final total was 6.53 after the penalty")
+TABLE = ("Stat | Value\nSurfer | Rashid Benali\nHeats surfed | 12\nHeats won | 4\nWin rate | 33.3%\n"
+         "Best single wave | 8.77 (Pumice Bay)")
+
+
+@pytest.mark.parametrize(
+    ("context", "post", "expected"),
+    [
+        # a context figure is that figure unless the post calls it a margin or a total: not a chance difference
+        # (7.90 = 14.40 - 6.50) of the subject's numbers
+        (COMEBACK, "Makoa posted a 7.90 and a 6.50.", ("7.90", "Ikaika Makoa", None, "misattributed")),
+        (H2H, "Podiums: Maya Amaro has 4.", ("4", "Maya Amaro", "podiums", "misattributed")),
+        # ... while a named margin is still a difference
+        (H2H, "Remy Takeda has 4 more podiums than Maya Amaro.", ("4", "Remy Takeda", "margin", "derived")),
+        # "won 15 heats" counts heats won ("lost 7 heats" those lost); so does "16 heats have been won"
+        (SEASON, "Ines Mbeki has won 23 heats.", ("23", "Ines Mbeki", "wins", "misattributed")),
+        (SEASON, "16 heats have been won by Ines Mbeki.", ("16", "Ines Mbeki", "wins", "supported")),
+        # "an 8.77 heat" is a heat total (the count noun "heats" no longer takes the singular)
+        (TABLE, "Benali posted an 8.77 heat.", ("8.77", "Rashid Benali", "heat_total", "misattributed")),
+        # "11.60 (6.10, 5.50)": a heat total and its waves; and a heat total is not the difference of two others
+        (BULLETS, "Anouk Haldane posted a 5.50 heat total.", ("5.50", "Anouk Haldane", "heat_total", "misattributed")),
+        (BULLETS, "Liesel Trevithick opened with a 6.10.", ("6.10", "Liesel Trevithick", None, "supported")),
+        # a superlative after the number: "... 1.71 was the top single ride of the heat"
+        (RECAP, "Leo Santos's 6.50 was the top single ride of the heat.",
+         ("6.50", "Leo Santos", "wave_score", "misattributed")),
+        (RECAP, "Kai Moana's 9.10 was the top single ride of the heat.",
+         ("9.10", "Kai Moana", "wave_score", "supported")),
+    ],
+)
+def test_batch_c_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
+    assert expected in read(context, post)
+
+
 # Regressions the rules above must not cause (each a correct or unreadable claim that stays not false).
 PRIZE = "Kai Moana won the final. The winner takes home 100 thousand dollars."
 LABELS = "start time: 7:30am\nwin percentage: 62%\nHeat 1: Kai Moana scored 9.10 and 8.00."
@@ -216,6 +255,9 @@ PARTICLE = ("Kai da Silva won the Tern Island Pro.\nkai da silva: rank 3, 19,250
         (RECAP, "Kai Moana's 9.10 starts the comeback."),  # "starts" the verb, not events
         (RECAP, "In the final round 17.10 was the top score."),  # a bare "round" names no position
         (RECAP, "No 9.10 came close on the day."),  # nor a bare "no"
+        (RECAP, "Kai Moana won by 3.45."),  # a margin (17.10 - 13.65) stays derived
+        (SEASON, "Ines Mbeki has lost 7 heats."),  # 23 - 16, her losses
+        (SEASON, "Ines Mbeki has won 16 heats."),  # heats won
     ],
 )
 def test_rules_keep_correct_claims_true(context: str, post: str) -> None:

@@ -134,3 +134,18 @@ def test_vocabulary_covers_the_issue_list() -> None:
                  "win_rate", "avg_heat", "avg_wave", "waves_ridden", "surfers", "heats_run", "excellent", "swell",
                  "time", "round", "heat_number"):
         assert name in STATISTICS
+
+
+@pytest.mark.parametrize(
+    ("after", "value", "integer", "expected"),
+    [
+        (" heat, a 33.3% win rate", 8.77, False, "heat_total"),  # "an 8.77 heat": a heat total
+        (" heat.", 8.77, False, "heat_total"),
+        (" heat", 8.0, True, "heats"),  # an integer before "heat" is still a count
+        (" heats have been won", 16.0, True, "wins"),  # heats won, however it is phrased
+        (" heats were won", 16.0, True, "wins"),
+        (" heats surfed", 16.0, True, "heats"),
+    ],
+)
+def test_after_statistic_singular_heat_and_heats_won(after: str, value: float, integer: bool, expected: str) -> None:
+    assert after_statistic(after, value, integer)[0] == expected
