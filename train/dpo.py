@@ -32,7 +32,10 @@ rejected responses are off-policy; ``pairs.jsonl`` marks them ``"source": "contr
 which is what evaluation decodes, the rejected side of one more pair: against its own structural repair
 (:func:`train.data.repair_post`; the two differ only in the defect, ``"source": "repair"``) when the repair scores
 higher, else against the best candidate (``"source": "greedy"``), unless that is already the sampled pair
-(``train/configs/dpo-long6.yaml``).
+(``train/configs/dpo-long6.yaml``). ``--claim_pairs true`` adds, for each answer-task whose best candidate the
+claims metric finds all true, that candidate against a copy with one figure made false (two values swapped, a
+statistic or an athlete renamed: :func:`train.falsify.falsified_post`): a minimal pair that differs only in what
+one figure is said to be (``"source": "claim"``).
 
 Usage::
 
@@ -45,6 +48,7 @@ Usage::
 from __future__ import annotations
 
 import json
+import random
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,6 +57,7 @@ from typing import Any, ClassVar
 
 from trl import DPOConfig
 
+from metrics.claims import claims
 from train.common import (
     RunArgs,
     build_callbacks,
@@ -76,6 +81,7 @@ from train.data import (
     training_tasks,
     write_jsonl,
 )
+from train.falsify import falsified_post
 from wsl_env.schema import Task
 
 PAIRS_FILE = "pairs.jsonl"
@@ -129,6 +135,14 @@ class DPORunConfig(RunArgs, ReferenceArgs, GeneratorArgs, DPOConfig):
                           "bullets and hashtags brought to the requested counts) when that scores higher, else "
                           "against the best candidate; kept only above --margin_threshold."},
     )
+    claim_pairs: bool = field(
+        default=False,
+        metadata={"help": "Also pair each answer-task's best candidate, when the claims metric finds every figure "
+                          "in it true, against a copy with one figure made false (train.falsify.falsified_post: "
+                          "two values swapped, a statistic or an athlete renamed), kept when the metric finds a "
+                          "false claim in the copy and the copy's reward is lower (no --margin_threshold: one "
+                          "false figure of several costs less than the usual margin)."},
+    )
     # Defaults changed from DPOConfig for LoRA on a CPU.
     learning_rate: float = field(default=5e-5, metadata={"help": "AdamW learning rate."})
     max_length: int | None = field(default=640, metadata={"help": "Longest tokenized prompt + response kept."})
@@ -160,6 +174,7 @@ class PairStats:
     contrast_pairs: int = 0
     greedy_pairs: int = 0
     repair_pairs: int = 0
+    claim_pairs: int = 0
     mean_sample_reward: float = 0.0
     mean_chosen_reward: float = 0.0
     mean_rejected_reward: float = 0.0
@@ -191,6 +206,22 @@ def select_pair(texts: Sequence[str], rewards: Sequence[float], threshold: float
     if rewards[best] - rewards[worst] <= threshold or texts[best] == texts[worst]:
         return None
     return best, worst
+
+
+def claim_contrast(task: Task, post: str, seed: int) -> str | None:
+    """``post`` with one figure made false (:func:`train.falsify.falsified_post`), or ``None``: only for an
+    answer-task whose ``post`` has claims the metric finds all true, and only when it finds a false one in the copy.
+    The perturbation is drawn from ``seed`` and the task id, so every run and process makes the same copy.
+    """
+    if task.expected_behavior != "answer" or not post.strip():
+        return None
+    found = claims(task, post)
+    if not found or any(c.is_false for c in found):
+        return None
+    made = falsified_post(post, task, random.Random(f"{seed}:{task.id}"))
+    if made is None or not any(c.is_false for c in claims(task, made[0])):
+        return None
+    return made[0]
 
 
 def sample_candidates(model: Any, tokenizer: Any, tasks: Sequence[Task], config: DPORunConfig) -> list[list[str]]:
@@ -252,12 +283,19 @@ def build_pairs(model: Any, tokenizer: Any, tasks: Sequence[Task], config: DPORu
                for t, texts in zip(all_tasks, all_texts, strict=True)]
     extras = [[c or "", r or ""] for c, r in zip(counterfactuals, repairs, strict=True)]
     all_rewards = score_candidates(all_tasks, [texts + extra for texts, extra in zip(all_texts, extras, strict=True)])
-    for task, texts, rewards, counterfactual, repaired in zip(all_tasks, all_texts, all_rewards, counterfactuals,
-                                                               repairs, strict=True):
+    bests = [max(range(len(texts)), key=lambda i, r=rewards: r[i]) for texts, rewards in zip(all_texts, all_rewards,
+                                                                                              strict=True)]
+    # The best candidate with one figure made false, scored on its own after the best is known.
+    falsified = [claim_contrast(t, texts[b], config.seed) if config.claim_pairs else None
+                 for t, texts, b in zip(all_tasks, all_texts, bests, strict=True)]
+    falsified_rewards = (score_candidates(all_tasks, [[f] if f else [] for f in falsified]) if config.claim_pairs
+                         else [[] for _ in all_tasks])
+    for task, texts, rewards, counterfactual, repaired, best, false_post, false_reward in zip(
+            all_tasks, all_texts, all_rewards, counterfactuals, repairs, bests, falsified, falsified_rewards,
+            strict=True):
         stats.candidates += len(texts)
         sample_rewards.extend(rewards[: config.samples_per_prompt])
         scored = rewards[: len(texts)]
-        best = max(range(len(texts)), key=lambda i: scored[i])
         # (chosen text, its reward, the reference is chosen, rejected text, its reward, source)
         pairs: list[tuple[str, float, bool, str, float, str]] = []
         pair = select_pair(texts, scored, config.margin_threshold)
@@ -266,6 +304,8 @@ def build_pairs(model: Any, tokenizer: Any, tasks: Sequence[Task], config: DPORu
                           "sampled"))
         if counterfactual and scored[best] - rewards[-2] > config.margin_threshold:
             pairs.append((texts[best], scored[best], best >= n_policy, counterfactual, rewards[-2], "contrast"))
+        if false_post and false_reward[0] < scored[best]:
+            pairs.append((texts[best], scored[best], best >= n_policy, false_post, false_reward[0], "claim"))
         if config.greedy_pairs:
             greedy, greedy_reward = texts[greedy_index], scored[greedy_index]
             if repaired is not None and repaired != greedy and rewards[-1] - greedy_reward > config.margin_threshold:
@@ -283,6 +323,7 @@ def build_pairs(model: Any, tokenizer: Any, tasks: Sequence[Task], config: DPORu
             stats.contrast_pairs += int(source == "contrast")
             stats.greedy_pairs += int(source in ("greedy", "repair"))
             stats.repair_pairs += int(source == "repair")
+            stats.claim_pairs += int(source == "claim")
     if sample_rewards:
         stats.mean_sample_reward = sum(sample_rewards) / len(sample_rewards)
     if records:
@@ -323,7 +364,8 @@ def main(config: DPORunConfig) -> dict[str, Any]:
             write_jsonl(records, pairs_path)
         print(f"dpo: {stats.pairs} pairs from {stats.prompts} prompts (margin > {config.margin_threshold}; "
               f"reference chosen in {stats.pairs_with_reference_chosen}, contrast pairs {stats.contrast_pairs}, "
-              f"greedy pairs {stats.greedy_pairs} of which repairs {stats.repair_pairs}); "
+              f"greedy pairs {stats.greedy_pairs} of which repairs {stats.repair_pairs}, claim pairs "
+              f"{stats.claim_pairs}); "
               f"mean sample reward {stats.mean_sample_reward:.3f}", flush=True)
     if not rows:
         raise RuntimeError("no preference pairs: every prompt's candidates were within --margin_threshold of each "

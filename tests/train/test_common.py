@@ -184,6 +184,7 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("sft-fast-bf16", "sft", "SFTRunConfig", "sft-fast-bf16"),  # the fast recipe fitted to 110 bf16 steps
         ("grpo-fast-bf16", "grpo", "GRPORunConfig", "grpo-fast-bf16"),  # then grpo-claims for 24 steps
         ("grpo-strict", "grpo", "GRPORunConfig", "grpo-strict"),  # grpo-claims continued, false claims priced up
+        ("dpo-claims", "dpo", "DPORunConfig", "dpo-claims"),  # grpo-strict + DPO with claim pairs
     ],
 )
 def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_name: str) -> None:
@@ -215,6 +216,16 @@ def test_grpo_strict_prices_a_false_claim_above_the_default() -> None:
     assert {k: v for k, v in config.metric_weights.items() if k != "unsupported_numbers"} == {
         k: v for k, v in RewardWeights().to_dict().items() if k != "unsupported_numbers"}
     assert config.sft_adapter == "artifacts/grpo-claims" and config.generator_voices == "varied"
+
+
+def test_dpo_claims_continues_grpo_strict_with_claim_pairs() -> None:
+    from train.dpo import DPORunConfig
+    from train.grpo import GRPORunConfig
+
+    config = parse_config(DPORunConfig, ["--config", str(CONFIGS / "dpo-claims.yaml")])
+    strict = parse_config(GRPORunConfig, ["--config", str(CONFIGS / "grpo-strict.yaml")])
+    assert config.sft_adapter == f"artifacts/{strict.run_name}" and config.claim_pairs
+    assert config.generator_voices == "varied" and config.generator_seed != strict.generator_seed
 
 
 @pytest.mark.parametrize(("previous", "file"), [("dpo-long", "dpo-long2"), ("dpo-long2", "dpo-long3"),

@@ -9,7 +9,15 @@ import pytest
 from safetensors.torch import load_file
 
 import metrics
-from train.dpo import DPORunConfig, build_pairs, cli, sample_candidates, score_candidates, select_pair
+from train.dpo import (
+    DPORunConfig,
+    build_pairs,
+    claim_contrast,
+    cli,
+    sample_candidates,
+    score_candidates,
+    select_pair,
+)
 from wsl_env.schema import load_tasks
 
 
@@ -68,6 +76,37 @@ def test_contrast_pairs_reject_the_wrong_behaviour(tiny_model, tokenizer, task_f
         assert record["chosen"] == task.reference and record["reference_chosen"]
         assert metrics.is_refusal(record["rejected"]) == (task.expected_behavior == "answer")
         assert record["chosen_reward"] - record["rejected_reward"] > 0.1
+
+
+def test_claim_pairs_reject_the_same_post_with_one_figure_false(tiny_model, tokenizer, task_file: Path,
+                                                                tmp_path: Path) -> None:
+    tasks = load_tasks(task_file)
+    settings = dict(output_dir=str(tmp_path), samples_per_prompt=1, sample_max_new_tokens=4, sample_batch_size=12)
+    _, plain, plain_stats = build_pairs(tiny_model, tokenizer, tasks, DPORunConfig(**settings))
+    rows, records, stats = build_pairs(tiny_model, tokenizer, tasks, DPORunConfig(claim_pairs=True, **settings))
+    claim = [r for r in records if r["source"] == "claim"]
+    assert plain_stats.claim_pairs == 0 and len(claim) == stats.claim_pairs > 0
+    assert len(rows) == stats.pairs == plain_stats.pairs + len(claim)
+    by_id = {t.id: t for t in tasks}
+    for record in claim:
+        task = by_id[record["id"]]
+        assert task.expected_behavior == "answer"
+        assert record["chosen"] == task.reference  # the tiny model's samples carry no claims; the reference wins
+        assert not any(c.is_false for c in metrics.claims(task, record["chosen"]))
+        assert any(c.is_false for c in metrics.claims(task, record["rejected"]))
+        assert record["rejected_reward"] < record["chosen_reward"]
+        assert len(record["rejected"]) - len(record["chosen"]) < 40  # one figure, statistic or name changed
+
+
+def test_claim_contrast_only_for_true_posts_of_answer_tasks(task_file: Path) -> None:
+    tasks = load_tasks(task_file)
+    answer = next(t for t in tasks if t.expected_behavior == "answer" and claim_contrast(t, t.reference, 0))
+    assert claim_contrast(answer, answer.reference, 0) == claim_contrast(answer, answer.reference, 0)  # seeded
+    false_post = claim_contrast(answer, answer.reference, 0)
+    assert claim_contrast(answer, false_post, 0) is None  # a post with a false figure is not made falser
+    assert claim_contrast(answer, "", 0) is None and claim_contrast(answer, "A great heat!", 0) is None
+    refuse = next(t for t in tasks if t.expected_behavior == "refuse")
+    assert claim_contrast(refuse, answer.reference, 0) is None
 
 
 def test_greedy_pairs_reject_the_greedy_response(tiny_model, tokenizer, task_file: Path, tmp_path: Path) -> None:
