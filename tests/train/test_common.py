@@ -185,6 +185,7 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("grpo-fast-bf16", "grpo", "GRPORunConfig", "grpo-fast-bf16"),  # then grpo-claims for 24 steps
         ("grpo-strict", "grpo", "GRPORunConfig", "grpo-strict"),  # grpo-claims continued, false claims priced up
         ("dpo-claims", "dpo", "DPORunConfig", "dpo-claims"),  # grpo-strict + DPO with claim pairs
+        ("dpo-claims2", "dpo", "DPORunConfig", "dpo-claims2"),  # the same with contrast pairs
     ],
 )
 def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_name: str) -> None:
