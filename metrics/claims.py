@@ -185,8 +185,7 @@ class ContextFacts:
 _SCORE_STATISTICS = frozenset({"heat_total", "wave_score", "margin", "average", "avg_heat", "avg_wave", "threshold",
                                "win_rate"})
 _POSITION_STATISTICS = frozenset({"rank", "finish", "round", "heat_number"})
-_LOWER_IS_BETTER = frozenset({"rank", "finish", "losses"})
-  # a margin favours the side with the smaller value
+_LOWER_IS_BETTER = frozenset({"rank", "finish", "losses"})  # a margin favours the side with the smaller value
 
 
 def _statistic_agrees(reading: Reading, fact: Fact) -> bool:

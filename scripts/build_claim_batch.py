@@ -12,6 +12,8 @@ a perturbation of the first policy's post). Every post of the batch is ``dev``: 
 is left out unless its hash split (``split_of``) is ``dev``, so no held-out context gets new dev posts. Like the
 first build, it never calls the claims metric. Post ids get ``@TAG`` (a perturbation of a newer policy's post would
 otherwise take an id the set already has). Each source's posts are kept, in a seeded order, until CLAIMS claims.
+Batch c was built against the labelled set before it (``git show ff89965~1:data/claims/labelled.jsonl > F`` and
+``--labelled F`` rebuild ``data/claims/unlabelled-c.jsonl`` byte for byte, with the stored runs in ``runs/eval``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import random
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,17 +31,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from build_claim_set import build, split_of  # noqa: E402
 
 
-def held_out_tasks(labelled: Path, tasks: Path) -> frozenset[str]:
-    """Task ids that must get no dev posts: those of ``tasks`` whose hash split is ``heldout``, and every task of the
-    labelled set in its ``heldout`` split.
+def _ids(path: Path) -> set[str]:
+    return {json.loads(line)["id"] for line in path.read_text().splitlines() if line.strip()}
+
+
+def held_out_tasks(labelled: list[dict[str, Any]], tasks: set[str]) -> frozenset[str]:
+    """Task ids that must get no dev posts, for a task set that shares tasks with the labelled set: those whose hash
+    split is ``heldout``, and every task of the labelled set in its ``heldout`` split.
     """
-    ids = {json.loads(line)["id"] for line in tasks.read_text().splitlines() if line.strip()}
-    held = {tid for tid in ids if split_of(tid) == "heldout"} if labelled.is_file() else set()
-    if labelled.is_file():
-        for line in labelled.read_text().splitlines():
-            row = json.loads(line)
-            if row["split"] == "heldout":
-                held.add(row["task"]["id"])
+    held = {tid for tid in tasks if split_of(tid) == "heldout"}
+    held.update(row["task"]["id"] for row in labelled if row["split"] == "heldout")
     return frozenset(held)
 
 
@@ -52,13 +54,15 @@ def main() -> None:
     parser.add_argument("--tag", required=True, help="appended to each post id as @TAG (ids stay unique in the set)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    labelled = [json.loads(line) for line in Path(args.labelled).read_text().splitlines() if line.strip()]
+    labelled_tasks = {row["task"]["id"] for row in labelled}
     kept: list[dict[str, object]] = []
     for tasks, runs, names, budget in args.source:
         mapping = dict(pair.split("=", 1) for pair in names.split(","))
-        labelled = {json.loads(line)["task"]["id"] for line in Path(args.labelled).read_text().splitlines()}
         # written tasks: the hash split decides (half of them are held-out contexts); generated tasks of a split
         # the labelled set never used are all new contexts
-        skip = held_out_tasks(Path(args.labelled), Path(tasks)) if labelled & _ids(Path(tasks)) else frozenset()
+        ids = _ids(Path(tasks))
+        skip = held_out_tasks(labelled, ids) if labelled_tasks & ids else frozenset()
         rows = build(
             Path(runs),
             Path(tasks),
@@ -81,10 +85,6 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept))
     print(f"{len(kept)} posts, {claims} claims -> {out}")
-
-
-def _ids(tasks: Path) -> set[str]:
-    return {json.loads(line)["id"] for line in tasks.read_text().splitlines() if line.strip()}
 
 
 if __name__ == "__main__":
