@@ -110,6 +110,15 @@ _DEFEAT = re.compile(
     r"|\btook down|\bdowned|\bovercame|\btopped|\bpipped|\bheld off|\bahead of|\bthan|\bleads?|\bleading"
     r"|\btrails?|\btrailed|\btrailing|\bbehind)[ \t]+$"
 )
+# A score line between two named athletes, "A beat B 17.10 to 13.65" or "A trailed B 14.40 to 13.05": the verb (an
+# adverb or "was" may come first) says whose each side is. The first side is the larger, as in English: a line
+# written the other way round is left unread.
+_SCORE_VERB = re.compile(
+    r"^[ \t]+(?:[a-z]+[ \t]+)?(?:(?P<ahead>beat|beats|beating|defeated|defeats|def\.|edged(?: out)?|edges(?: out)?"
+    r"|outscored|outscores|outpointed|downed|topped|pipped|held off|holds off|led|leads|leading|overcame)"
+    r"|(?P<behind>trailed|trails|trailing|behind))[ \t]+$"
+)
+_SCORE_GAP = re.compile(r"^[ \t,]*$")
 # Where a sentence turns to another clause: an athlete named past this does not own an earlier number.
 _CLAUSE_BREAK = re.compile(r",[ \t]*(?:and|but|while|whereas|although|though|so)\b|:[ \t]|\bwhile\b|\bbut\b|\|"
 )
@@ -250,6 +259,27 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
     return stats, cue_ends
 
 
+def _score_sides(lower: str, mentions: list[Mention], numbers: list[NumberMention], ends: list[int],
+                 stats: list[str | None]) -> dict[int, Mention]:
+    """The owners of the two sides of each score line between named athletes ("A beat B 17.10 to 13.65": 17.10 is
+    A's and 13.65 B's; "A trailed B 14.40 to 13.05": 14.40 is B's and 13.05 A's), by number index.
+    """
+    sides: dict[int, Mention] = {}
+    for a, b in zip(mentions, mentions[1:]):
+        verb = _SCORE_VERB.match(lower[a.end : b.start]) if a.kind == b.kind == ATHLETE else None
+        if verb is None or a.name is None or b.name is None or a.name == b.name:
+            continue
+        i = next((k for k, n in enumerate(numbers) if n.start >= b.end), None)
+        if (i is None or i + 1 >= len(numbers) or "rank" in (stats[i], stats[i + 1])
+                or not _SCORE_GAP.match(lower[b.end : numbers[i].start])
+                or not _RANGE.match(lower[ends[i] : numbers[i + 1].start])
+                or numbers[i].scaled <= numbers[i + 1].scaled):
+            continue
+        first, second = (a, b) if verb.group("ahead") else (b, a)
+        sides[i], sides[i + 1] = first, second
+    return sides
+
+
 def _favoured(lower: str, mentions: list[Mention], starts: list[int], number_end: int) -> Mention | None:
     """The athlete named in "in X's favour" right after a number, if the number is followed by one."""
     lead = _FAVOUR_BEFORE.match(lower, number_end)
@@ -354,12 +384,15 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
     end = len(sentence)
     ends = [m.start + len(m.text) for m in numbers]
     stats, cue_ends = _statistics(lower, blanked, numbers, ends, 0, end, cells or [])
+    sides = _score_sides(lower, mentions, numbers, ends, stats)
     out: list[Reading] = []
     owners: list[Mention | None] = []
     for i, mention in enumerate(numbers):
         stat = stats[i]
         if stat in EVENT_ONLY:
             owner = Mention(mention.start, mention.start, EVENT, entities.event)
+        elif i in sides:
+            owner = sides[i]
         elif i and stat == "losses" and stats[i - 1] == "wins" and _RANGE.match(lower[ends[i - 1] : mention.start]):
             owner = owners[i - 1]  # a win-loss record ("18-8") is one surfer's
         elif i and _CONTRAST.fullmatch(lower, cue_ends[i - 1], mention.start):

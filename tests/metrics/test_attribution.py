@@ -61,6 +61,11 @@ def test_context_formats(context: str, expected: dict[str, tuple]) -> None:
         ("Kai Moana beat Leo Santos with a 17.10.", "17.10", None),  # the object of a defeat owns nothing
         ("Kai Moana beat Leo Santos on 13.65.", "13.65", "Leo Santos"),  # "Leo Santos on 13.65" is his
         ("Kai won 17.10 to 13.65.", "13.65", None),  # the other side of a score line
+        ("Kai Moana beat Leo Santos 17.10 to 13.65.", "17.10", "Kai Moana"),  # a score line's verb says whose
+        ("Kai Moana beat Leo Santos 17.10 to 13.65.", "13.65", "Leo Santos"),
+        ("Leo Santos trailed Kai Moana 17.10 to 13.65.", "17.10", "Kai Moana"),
+        ("Leo Santos trailed Kai Moana 17.10 to 13.65.", "13.65", "Leo Santos"),
+        ("Kai Moana beat Leo Santos 13.65 to 17.10.", "13.65", None),  # the smaller side first: left unread
         ("Kai posted 17.10 and the runner-up managed 13.65.", "13.65", None),  # an unnamed athlete
         ("At the Pelican Point Challenge, Nalu Nakoa posted 17.32.", "17.32", "Nalu Nakoa"),
     ],

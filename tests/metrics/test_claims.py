@@ -227,6 +227,12 @@ TABLE = ("Stat | Value\nSurfer | Rashid Benali\nHeats surfed | 12\nHeats won | 4
          ("6.50", "Leo Santos", "wave_score", "misattributed")),
         (RECAP, "Kai Moana's 9.10 was the top single ride of the heat.",
          ("9.10", "Kai Moana", "wave_score", "supported")),
+        # a score line between two named athletes: "A trailed B 14.40 to 13.05" gives 14.40 to B and 13.05 to A
+        (COMEBACK, "Makoa posted a 14.40.", ("14.40", "Ikaika Makoa", None, "misattributed")),
+        (COMEBACK, "Makoa was down 13.05 at that point.", ("13.05", "Ikaika Makoa", None, "supported")),
+        (COMEBACK, "Ravensworth led with 14.40.", ("14.40", "Sefton Ravensworth", None, "supported")),
+        (ELLIPSIS, "Saoirse Dunleavy scored 15.60.", ("15.60", "Saoirse Dunleavy", None, "misattributed")),
+        (ELLIPSIS, "Odile Marchetti scored 15.60.", ("15.60", "Odile Marchetti", None, "supported")),
     ],
 )
 def test_batch_c_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
