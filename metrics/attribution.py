@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import pairwise
 from typing import NamedTuple
 
 from metrics.entities import ATHLETE, EVENT, Entities, Mention, find_mentions
@@ -265,7 +266,7 @@ def _score_sides(lower: str, mentions: list[Mention], numbers: list[NumberMentio
     A's and 13.65 B's; "A trailed B 14.40 to 13.05": 14.40 is B's and 13.05 A's), by number index.
     """
     sides: dict[int, Mention] = {}
-    for a, b in zip(mentions, mentions[1:]):
+    for a, b in pairwise(mentions):
         verb = _SCORE_VERB.match(lower[a.end : b.start]) if a.kind == b.kind == ATHLETE else None
         if verb is None or a.name is None or b.name is None or a.name == b.name:
             continue
