@@ -64,15 +64,19 @@ def heldout_keys(splits: Sequence[str] = HELDOUT_SPLITS) -> set[tuple[str, str]]
 
 
 def generated_tasks(
-    n: int, seed: int = DEFAULT_GENERATOR_SEED, exclude: set[tuple[str, str]] | None = None, voices: str = "plain"
+    n: int,
+    seed: int = DEFAULT_GENERATOR_SEED,
+    exclude: set[tuple[str, str]] | None = None,
+    voices: str = "plain",
+    shapes: str = "plain",
 ) -> list[Task]:
-    """``n`` generated tasks (fewer if some equal an excluded task), with their reference posts; ``voices`` is the
-    generator's (``"plain"`` or ``"varied"``, see :class:`wsl_env.generator.TaskGenerator`).
+    """``n`` generated tasks (fewer if some equal an excluded task), with their reference posts; ``voices`` and
+    ``shapes`` are the generator's (``"plain"`` or ``"varied"``, see :class:`wsl_env.generator.TaskGenerator`).
     """
     from wsl_env.generator import TaskGenerator
 
     exclude = exclude or set()
-    return [t for t in TaskGenerator(seed, voices=voices).sample(n) if _key(t) not in exclude]
+    return [t for t in TaskGenerator(seed, voices=voices, shapes=shapes).sample(n) if _key(t) not in exclude]
 
 
 @dataclass
@@ -84,6 +88,12 @@ class GeneratorArgs:
         metadata={"help": "Voices of the generated tasks: 'plain' (one prose format, one register) or 'varied' "
                           "(blocks, stat lines, tables, cards, counts as words, varied requests, distractors; "
                           "wsl_env._voices)."},
+    )
+    generator_shapes: str = field(
+        default="plain",
+        metadata={"help": "Shape requests of the generated tasks: 'plain' (hashtag ranges, one wording each) or "
+                          "'varied' (exact hashtag counts, none to three, in half the tasks; counts as words; more "
+                          "wordings)."},
     )
 
 
@@ -106,6 +116,7 @@ def training_tasks(
     shuffle_seed: int = 0,
     reference_arithmetic: bool = True,
     generator_voices: str = "plain",
+    generator_shapes: str = "plain",
 ) -> list[Task]:
     """The training tasks: ``task_file`` (split name or path; ``None`` for none) plus ``n_generated`` generated ones.
 
@@ -115,7 +126,8 @@ def training_tasks(
     """
     tasks = load_task_file(task_file) if task_file else []
     if n_generated > 0:
-        tasks += generated_tasks(n_generated, generator_seed, exclude=heldout_keys(), voices=generator_voices)
+        tasks += generated_tasks(n_generated, generator_seed, exclude=heldout_keys(), voices=generator_voices,
+                                 shapes=generator_shapes)
     if not tasks:
         raise ValueError("no training tasks: give a task file and/or a positive number of generated tasks")
     random.Random(shuffle_seed).shuffle(tasks)

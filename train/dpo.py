@@ -351,7 +351,8 @@ def main(config: DPORunConfig) -> dict[str, Any]:
     resume_from = prepare_run_dir(config, is_main_process=is_main)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed, config.num_prompts,
                            shuffle_seed=config.seed, reference_arithmetic=config.reference_arithmetic,
-                           generator_voices=config.generator_voices)
+                           generator_voices=config.generator_voices,
+                           generator_shapes=config.generator_shapes)
     model, tokenizer, base = load_policy(config, adapter=config.sft_adapter)
     pairs_path = config.run_dir / PAIRS_FILE
     if config.resume and pairs_path.is_file():

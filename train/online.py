@@ -107,7 +107,8 @@ def run_online(config: OnlineArgs, trainer_cls: Any, extra: dict[str, Any] | Non
     resume_from = prepare_run_dir(config, is_main_process=config.process_index == 0)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed,
                            config.max_train_examples, shuffle_seed=config.seed,
-                           generator_voices=config.generator_voices)
+                           generator_voices=config.generator_voices,
+                           generator_shapes=config.generator_shapes)
     rows = prompt_rows(tasks)
     model, tokenizer, base = load_policy(config, adapter=config.sft_adapter)
     print(f"{config.algorithm}: {len(rows)} prompts; "

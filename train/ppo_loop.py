@@ -101,7 +101,8 @@ def run(config: Any) -> dict[str, Any]:
     accelerator.wait_for_everyone()
     torch.manual_seed(config.seed + accelerator.process_index)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed, None,
-                           shuffle_seed=config.seed, generator_voices=config.generator_voices)
+                           shuffle_seed=config.seed, generator_voices=config.generator_voices,
+                           generator_shapes=config.generator_shapes)
     model, tokenizer, base = load_policy(config, adapter=config.sft_adapter)
     if config.sft_adapter is None:
         from peft import get_peft_model

@@ -127,7 +127,8 @@ def main(config: SFTRunConfig, extra_callbacks: Sequence[Any] = ()) -> dict[str,
     resume_from = prepare_run_dir(config, is_main_process=config.process_index == 0)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed,
                            config.max_train_examples, shuffle_seed=config.seed,
-                           reference_arithmetic=config.reference_arithmetic, generator_voices=config.generator_voices)
+                           reference_arithmetic=config.reference_arithmetic, generator_voices=config.generator_voices,
+                           generator_shapes=config.generator_shapes)
     rows = sft_rows(tasks)
     eval_dataset = None
     if config.eval_file:

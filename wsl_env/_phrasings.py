@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wsl_env._facts import Facts, heat_label
+from wsl_env._voices import in_words
 from wsl_env.schema import Constraints
 
 
@@ -199,16 +200,24 @@ def drop_facts(facts: Facts, paths: tuple[str, ...]) -> None:
         node.pop(leaf, None)
 
 
-def shape_phrase(constraints: Constraints, rng: random.Random) -> str:
-    """A natural description of some or all of the constraints, or ``""`` (the prompt states them anyway)."""
-    if rng.random() < 0.4:
+def shape_phrase(constraints: Constraints, rng: random.Random, varied: bool = False) -> str:
+    """A natural description of some or all of the constraints, or ``""`` (the prompt states them anyway).
+
+    ``varied`` (the generator's ``shapes="varied"``) states the hashtag count more often and in more ways: counts
+    as words, exact counts, "leave hashtags out" (:func:`hashtag_phrase`). Without it the draws are those of the
+    plain generator, so its tasks do not move.
+    """
+    if rng.random() < (0.2 if varied else 0.4):
         return ""
     parts: list[str] = []
     c = constraints
     if c.bullets is not None and rng.random() < 0.8:
         parts.append(rng.choice([f" in {c.bullets} numbered bullets", f" in a {c.bullets}-point numbered list",
                                  f" using {c.bullets} numbered points"]))
-    if rng.random() < 0.7:
+    if varied:
+        if rng.random() < 0.9:
+            parts.append(hashtag_phrase(c.min_hashtags, c.max_hashtags, rng, joined=bool(parts)))
+    elif rng.random() < 0.7:
         if c.max_hashtags == 0:
             parts.append(rng.choice([" with no hashtags", " without hashtags"]))
         elif c.min_hashtags == c.max_hashtags:
@@ -225,3 +234,34 @@ def shape_phrase(constraints: Constraints, rng: random.Random) -> str:
         parts.append(rng.choice([f" in at most {c.max_words} words", f" (max {c.max_words} words)",
                                  f" in {c.max_words} words or fewer"]))
     return "".join(parts)
+
+
+def hashtag_phrase(low: int, high: int, rng: random.Random, joined: bool = False) -> str:
+    """One of several ways to ask for ``low``-``high`` hashtags, counts as digits or words (``joined``: a shape
+    phrase precedes it, so it may start with "and").
+    """
+    spelled = rng.random() < 0.5
+
+    def count(n: int) -> str:
+        return in_words(n) if spelled else str(n)
+
+    def tags(n: int) -> str:
+        return "hashtag" if n == 1 else "hashtags"
+
+    if high == 0:
+        options = [" with no hashtags", " without hashtags", ", hashtag-free", " and leave hashtags out",
+                   " (skip the hashtags)", ", zero hashtags"]
+    elif low == high:
+        n = count(high)
+        options = [f" with exactly {n} {tags(high)}", f", ending with {n} {tags(high)}",
+                   f" and {n} {tags(high)} at the end", f" plus exactly {n} {tags(high)}",
+                   f" with {n} {tags(high)}, no more and no fewer"]
+    elif low == 0:
+        n = count(high)
+        options = [f" with up to {n} {tags(high)}", f"{' and' if joined else ' with'} at most {n} {tags(high)}",
+                   f", {n} {tags(high)} at most"]
+    else:
+        lo, hi = count(low), count(high)
+        options = [f" with {low}-{high} hashtags", f" with {lo} to {hi} hashtags",
+                   f" with between {lo} and {hi} hashtags"]
+    return rng.choice(options)

@@ -22,6 +22,11 @@ HASHTAG_RANGES: tuple[tuple[int, int], ...] = ((0, 0), (0, 1), (0, 2), (0, 3), (
 MAX_WORD_CHOICES: tuple[int | None, ...] = (None, None, 60, 70, 80, 100, 120, 150)
 OPTIONAL_DROP_RATE = 0.2  # chance that an answer task's context leaves out each optional group of facts
 VOICES: tuple[str, ...] = ("plain", "varied")
+SHAPES: tuple[str, ...] = ("plain", "varied")
+# shapes="varied": chance that a task asks for an exact hashtag count, and the counts it asks for (the plain ranges
+# hold one exact count, (1, 1), so a policy can learn "always one hashtag" and meet most of them)
+EXACT_HASHTAG_RATE = 0.5
+EXACT_HASHTAG_COUNTS: tuple[int, ...] = (0, 0, 1, 2, 2, 3)
 VOICE_RATE = 0.6  # varied voices: chance of an extra context format, and of a varied request wording
 MIRROR_RATE = 0.2  # varied voices: chance that an answer-task asks an unanswerable template's question
 # Five short bullets plus a hashtag line need room; below these limits a post would be cramped or impossible.
@@ -50,6 +55,11 @@ class TaskGenerator:
     request wordings that call a heat "the final", distractor figures, and answer-tasks that ask the very question an
     unanswerable template asks. The plain tasks of a seed are unchanged by it.
 
+    ``shapes="varied"`` (an ``s`` after the id's prefix: ``gens-``, ``genvs-``) asks for an exact hashtag count
+    (none, one, two or three) in half the tasks, and states the count in the request more often and in more ways
+    (:func:`wsl_env._phrasings.hashtag_phrase`: digits or words, "leave hashtags out"), from a random stream of its
+    own, so the facts and contexts are those of the same ``voices`` without it.
+
     Example::
 
         >>> tasks = TaskGenerator(seed=0).sample(6)
@@ -57,13 +67,16 @@ class TaskGenerator:
         ['comparison', 'harmful', 'profile', 'recap', 'stats', 'unanswerable']
     """
 
-    def __init__(self, seed: int = 0, voices: str = "plain") -> None:
+    def __init__(self, seed: int = 0, voices: str = "plain", shapes: str = "plain") -> None:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"seed must be an int, got {type(seed).__name__}")
         if voices not in VOICES:
             raise ValueError(f"voices must be one of {list(VOICES)}, got {voices!r}")
+        if shapes not in SHAPES:
+            raise ValueError(f"shapes must be one of {list(SHAPES)}, got {shapes!r}")
         self.seed = seed
         self.voices = voices
+        self.shapes = shapes
         self._next = 0
 
     def sample(self, n: int) -> list[Task]:
@@ -90,6 +103,7 @@ class TaskGenerator:
         rng = random.Random(f"wsl-gen:{self.seed}:{index}")
         # The varied voices draw from their own stream, so the plain tasks stay exactly what they were.
         vrng = random.Random(f"wsl-voice:{self.seed}:{index}") if self.voices == "varied" else None
+        srng = random.Random(f"wsl-shape:{self.seed}:{index}") if self.shapes == "varied" else None
         template = rng.choice(TEMPLATES[self.category(index)])
         facts = SAMPLERS[template.kind](rng)
         drop_facts(facts, template.drop)
@@ -120,10 +134,10 @@ class TaskGenerator:
             reference = write_refusal(facts, style=style)
             behavior = "refuse"
         else:
-            reference, constraints = _fitting_post(facts, constraints, style)
+            reference, constraints = _fitting_post(facts, _exact_hashtags(constraints, srng), style, constraints)
             behavior = "answer"
         # The shape phrase is drawn last so it describes the final constraints.
-        shape = shape_phrase(constraints, rng)
+        shape = shape_phrase(constraints, rng) if srng is None else shape_phrase(constraints, srng, varied=True)
         names = slots(facts)
         text = template.text
         if vrng is not None and template.reason is None and (mirrored is not None or vrng.random() < VOICE_RATE):
@@ -131,8 +145,9 @@ class TaskGenerator:
             text = request(template.kind, names, vrng, mirrored[1] if mirrored else None)
         instruction = text.format(**names, shape=shape)
         facts["template"], facts["style"] = template.id if mirrored is None else f"{template.kind}.mirrored", style
+        prefix = "gen" + ("v" if self.voices == "varied" else "") + ("s" if self.shapes == "varied" else "")
         return Task(
-            id=f"gen-{self.seed}-{index}" if self.voices == "plain" else f"genv-{self.seed}-{index}",
+            id=f"{prefix}-{self.seed}-{index}",
             category=template.category,
             instruction=instruction[0].upper() + instruction[1:],
             context=context,
@@ -153,13 +168,27 @@ def _refusal_facts(template: Template, facts: dict) -> dict:
     return out
 
 
-def _fitting_post(facts: dict, constraints: Constraints, style: int) -> tuple[str, Constraints]:
-    """The reference post; a word limit too tight for these facts is relaxed (never below what was drawn)."""
+def _exact_hashtags(constraints: Constraints, srng: random.Random | None) -> Constraints:
+    """``shapes="varied"``: half the time, an exact hashtag count in place of the drawn range."""
+    if srng is None or srng.random() >= EXACT_HASHTAG_RATE:
+        return constraints
+    n = srng.choice(EXACT_HASHTAG_COUNTS)
+    return Constraints(bullets=constraints.bullets, min_hashtags=n, max_hashtags=n, max_words=constraints.max_words)
+
+
+def _fitting_post(
+    facts: dict, constraints: Constraints, style: int, fallback: Constraints | None = None
+) -> tuple[str, Constraints]:
+    """The reference post; a word limit too tight for these facts is relaxed (never below what was drawn). When even
+    that fails (an exact hashtag count above the distinct hashtags these facts give), ``fallback`` is tried instead.
+    """
     while True:
         try:
             return write_post(facts, constraints, style=style), constraints
         except PostError:
             if constraints.max_words is None or constraints.max_words >= 200:
+                if fallback is not None and fallback != constraints:
+                    return _fitting_post(facts, fallback, style)
                 raise
             constraints = Constraints(bullets=constraints.bullets, min_hashtags=constraints.min_hashtags,
                                       max_hashtags=constraints.max_hashtags, max_words=constraints.max_words + 10)

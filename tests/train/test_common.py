@@ -186,6 +186,9 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("grpo-strict", "grpo", "GRPORunConfig", "grpo-strict"),  # grpo-claims continued, false claims priced up
         ("dpo-claims", "dpo", "DPORunConfig", "dpo-claims"),  # grpo-strict + DPO with claim pairs
         ("dpo-claims2", "dpo", "DPORunConfig", "dpo-claims2"),  # the same with contrast pairs
+        ("sft-voices-long", "sft", "SFTRunConfig", "sft-voices-long"),  # sft-copy's 400 steps on varied voices
+        ("grpo-voices-long", "grpo", "GRPORunConfig", "grpo-voices-long"),  # then strict GRPO
+        ("grpo-shapes", "grpo", "GRPORunConfig", "grpo-shapes"),  # grpo-strict on exact hashtag counts
     ],
 )
 def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_name: str) -> None:
@@ -195,6 +198,8 @@ def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_n
     path = CONFIGS / f"{file}.yaml"
     config = parse_config(config_cls, ["--config", str(path)])
     assert config.algorithm == name and config.run_name == run_name
+    if file == "grpo-shapes":  # the generator's shape option reaches the config
+        assert (config.generator_voices, config.generator_shapes) == ("varied", "varied")
 
 
 @pytest.mark.parametrize(("sft", "grpo"), [("sft-fast", "grpo-fast"), ("sft-fast-bf16", "grpo-fast-bf16")])

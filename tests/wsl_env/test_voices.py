@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+import re
+from collections import Counter
 
 import pytest
 
 import metrics
 from wsl_env._facts import SAMPLERS
+from wsl_env._phrasings import hashtag_phrase
 from wsl_env._voices import _RENDERERS, MIRRORED, add_distractor, in_words, render_voice, request, round_phrase
 from wsl_env.data.factcheck import check_facts
 from wsl_env.generator import TaskGenerator
@@ -81,3 +84,50 @@ def test_request_and_round_phrase() -> None:
                    random.Random(2))
     assert "{shape}" in text and "{" not in text.replace("{shape}", "")
     assert render_voice(SAMPLERS["stats"](random.Random(3)), random.Random(3))
+
+
+@pytest.mark.parametrize("voices", ["plain", "varied"])
+def test_varied_shapes_ask_for_exact_hashtag_counts_and_keep_perfect_references(voices: str) -> None:
+    tasks = TaskGenerator(5, voices=voices, shapes="varied").sample(300)
+    prefix = "gens-5-" if voices == "plain" else "genvs-5-"
+    assert all(t.id.startswith(prefix) for t in tasks)
+    assert check_facts(tasks).rate == 1.0
+    assert all(metrics.score(t, t.reference).total == 1.0 for t in tasks)
+    exact = Counter(t.constraints.max_hashtags for t in tasks
+                    if t.expected_behavior == "answer" and t.constraints.min_hashtags == t.constraints.max_hashtags)
+    assert exact[0] > 20 and exact[2] > 20 and exact[3] > 5  # the plain ranges hold only (0, 0) and (1, 1) exact
+    assert sum(re.search(r"\b(?:two|three) hashtags\b", t.instruction) is not None for t in tasks) > 10
+    # the facts and contexts are the same voices' tasks without it: only the shape requests move
+    same = TaskGenerator(5, voices=voices).sample(300)
+    assert [t.facts for t in tasks] == [t.facts for t in same]
+    assert [t.context for t in tasks] == [t.context for t in same]
+
+
+def test_varied_shapes_state_the_hashtag_count_the_constraints_hold() -> None:
+    # every hashtag count a request states, as digits or words, is the task's own
+    words = {"no": 0, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4}
+    checked = 0
+    for t in TaskGenerator(6, shapes="varied").sample(300):
+        c = t.constraints
+        if m := re.search(r"(?:exactly|ending with|plus exactly) (\w+) hashtags?\b", t.instruction):
+            assert c.min_hashtags == c.max_hashtags == int(words.get(m.group(1), m.group(1)))
+            checked += 1
+        if re.search(r"no hashtags|without hashtags|hashtag-free|leave hashtags out|skip the hashtags", t.instruction):
+            assert c.max_hashtags == 0
+            checked += 1
+        if m := re.search(r"(?:up to|at most) (\w+) hashtags?\b", t.instruction):
+            assert c.min_hashtags == 0 and c.max_hashtags == int(words.get(m.group(1), m.group(1)))
+            checked += 1
+    assert checked > 100
+    with pytest.raises(ValueError, match="shapes must be one of"):
+        TaskGenerator(0, shapes="loose")
+
+
+def test_hashtag_phrase_agrees_with_its_range() -> None:
+    rng = random.Random(0)
+    phrases = {hashtag_phrase(2, 2, rng) for _ in range(60)}
+    assert any("two" in p for p in phrases) and any("2" in p for p in phrases)
+    assert all("hashtag" in hashtag_phrase(lo, hi, rng) for lo, hi in [(0, 0), (1, 1), (0, 3), (1, 3), (2, 4)])
+    assert hashtag_phrase(1, 3, random.Random(1)) in {" with 1-3 hashtags", " with 1 to 3 hashtags",
+                                                      " with one to three hashtags", " with between 1 and 3 hashtags",
+                                                      " with between one and three hashtags"}
