@@ -92,7 +92,8 @@ def run_variant(variant: str, model_name: str, steps: int, generations: int, tok
         else:
             model, tokenizer, _ = load_policy(ours)
             args, trainer_cls = ours, fast_trainer_class(GRPOTrainer, engine_generation=ours.engine_generation,
-                                                         shared_prompt_scoring=ours.shared_prompt_scoring)
+                                                         shared_prompt_scoring=ours.shared_prompt_scoring,
+                                                         merge_lora=ours.merge_lora_for_sampling)
         trainer = trainer_cls(model=model, reward_funcs=reward_funcs(ours), args=args, train_dataset=dataset,
                               processing_class=tokenizer, peft_config=lora_config(ours), callbacks=[clock])
         trainable, _ = count_trainable(trainer.model)

@@ -68,6 +68,13 @@ class OnlineArgs(GeneratorArgs, MetricWeightsArgs, RunArgs):
                           "prompt prefilled once per group, finished rows dropped) instead of TRL's generate call. "
                           "Same sampling distribution; false: TRL's own path."},
     )
+    merge_lora_for_sampling: bool = field(
+        default=True,
+        metadata={"help": "With engine_generation: sample on copies of the base weights with the LoRA deltas folded "
+                          "in (train.fast_generation.merged_lora; one matmul per projection instead of three), the "
+                          "base weights put back bit for bit after. The policy's distribution up to bf16 rounding "
+                          "of the merged weights; false: the adapters run unmerged."},
+    )
     shared_prompt_scoring: bool = field(
         default=True,
         metadata={"help": "Score a group's completions in one packed row holding their shared prompt once "
@@ -103,7 +110,8 @@ def run_online(config: OnlineArgs, trainer_cls: Any, extra: dict[str, Any] | Non
 
     configure_cpu(config.malloc_mmap_threshold_kb)
     trainer_cls = fast_trainer_class(trainer_cls, engine_generation=config.engine_generation,
-                                     shared_prompt_scoring=config.shared_prompt_scoring)
+                                     shared_prompt_scoring=config.shared_prompt_scoring,
+                                     merge_lora=config.merge_lora_for_sampling)
     resume_from = prepare_run_dir(config, is_main_process=config.process_index == 0)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed,
                            config.max_train_examples, shuffle_seed=config.seed,

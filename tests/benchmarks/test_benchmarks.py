@@ -173,3 +173,15 @@ def test_bench_optimizer_tiny(capsys) -> None:
     assert "| fused (the training scripts) |" in out and "for-loop" in out
     with pytest.raises(ValueError, match="steps must be"):
         bench_optimizer.step_milliseconds(shapes, {}, steps=0)
+
+
+def test_bench_merged_lora_tiny(tiny_model_dir, capsys) -> None:
+    from benchmarks import bench_merged_lora
+
+    result = bench_merged_lora.main(["--model", str(tiny_model_dir), "--adapter", "random", "--dtype", "float32",
+                                     "--generations", "2", "--tokens", "4", "--repeats", "1", "--prompts", "2",
+                                     "--positions", "3"])
+    assert result["sampling_seconds"]["merged"] > 0 and result["sampling_seconds"]["unmerged"] > 0
+    # in float32 merging changes the distribution by rounding only
+    assert result["kl_merged_to_unmerged"] < 1e-6 and result["argmax_agrees_with_float32"]["merged"] == 1.0
+    assert "| LoRA merged |" in capsys.readouterr().out

@@ -104,3 +104,76 @@ def test_rollout_mode_switches_attention_and_restores_it(tiny_model) -> None:
         raise RuntimeError("boom")  # restored on errors too
     assert tiny_model.config._attn_implementation == before and tiny_model.training
     tiny_model.train(was_training)
+
+
+def _lora_model(tokenizer: Any, *, use_dora: bool = False) -> Any:
+    """A fresh tiny Llama with LoRA on every projection and non-zero adapter weights (a trained adapter)."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from tests.conftest import build_tiny_llama
+
+    model = get_peft_model(build_tiny_llama(tokenizer, seed=3), LoraConfig(
+        r=4, lora_alpha=8, use_dora=use_dora, target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+                                                              "up_proj", "down_proj"]))
+    torch.manual_seed(4)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if "lora_B" in name:
+                param.normal_(0, 0.05)
+    return model.eval()
+
+
+def test_merged_lora_gives_the_adapted_logits_and_puts_the_base_weights_back(tokenizer: Any) -> None:
+    import torch
+
+    from train.fast_generation import merged_lora
+
+    model = _lora_model(tokenizer)
+    ids = torch.tensor([tokenizer("Kai Moana posted a 17.10 heat total.")["input_ids"]])
+    bases = {n: (p, p.detach().clone()) for n, p in model.named_parameters() if "base_layer" in n}
+    with torch.no_grad():
+        adapted = model(ids).logits
+        with model.disable_adapter():
+            plain = model(ids).logits
+        with merged_lora(model):
+            assert all(m.disable_adapters for m in model.modules() if hasattr(m, "lora_A"))
+            merged = model(ids).logits
+        after = model(ids).logits
+    assert (adapted - plain).abs().max() > 1e-3  # the adapter changes the logits, so the check below can fail
+    torch.testing.assert_close(merged, adapted, atol=1e-5, rtol=1e-5)
+    assert torch.equal(after, adapted)  # adapters back on
+    for name, (param, before) in bases.items():
+        assert torch.equal(param, before), name  # bit for bit
+    model.train()
+    model(ids, labels=ids).loss.backward()  # and the adapter trains on as before
+    assert all(p.grad is not None for n, p in model.named_parameters() if "lora_" in n)
+
+
+def test_merged_lora_restores_on_errors_and_leaves_other_models_alone(tokenizer: Any) -> None:
+    import torch
+
+    from tests.conftest import build_tiny_llama
+    from train.fast_generation import merged_lora
+
+    model = _lora_model(tokenizer)
+    weight = model.base_model.model.model.layers[0].self_attn.q_proj.base_layer.weight
+    before = weight.detach().clone()
+    with pytest.raises(RuntimeError, match="boom"), merged_lora(model):
+        assert not torch.equal(weight, before)  # merged while inside
+        raise RuntimeError("boom")
+    assert torch.equal(weight, before)
+    assert not any(m.disable_adapters for m in model.modules() if hasattr(m, "lora_A"))
+    dora = _lora_model(tokenizer, use_dora=True)  # a LoRA variant: run as it is, not merged
+    with merged_lora(dora):
+        assert not any(m.disable_adapters for m in dora.modules() if hasattr(m, "lora_A"))
+    plain = build_tiny_llama(tokenizer)
+    with merged_lora(plain) as same:
+        assert same is plain
+
+
+def test_fast_trainer_class_carries_the_merge_choice() -> None:
+    from trl import GRPOTrainer
+
+    assert fast_trainer_class(GRPOTrainer).merge_lora is True
+    assert fast_trainer_class(GRPOTrainer, merge_lora=False).merge_lora is False
