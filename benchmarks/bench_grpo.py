@@ -70,6 +70,7 @@ def run_variant(variant: str, model_name: str, steps: int, generations: int, tok
     from train.data import prompt_rows, to_dataset, training_tasks
     from train.fast_generation import fast_trainer_class
     from train.grpo import GRPORunConfig
+    from train.lm_head import compact_lm_head
     from train.online import reward_funcs
 
     configure_cpu()
@@ -83,6 +84,7 @@ def run_variant(variant: str, model_name: str, steps: int, generations: int, tok
                                             *(f"--{k}={v}" for k, v in shared.items()), *grpo_flags])
         tasks = training_tasks(ours.train_file, 0, ours.generator_seed, steps, shuffle_seed=0)
         dataset = to_dataset(prompt_rows(tasks))
+        compact_lm_head(variant != "stock" and ours.compact_lm_head)  # TRL's defaults keep TRL's own choice
         if variant == "stock":
             model, tokenizer, _ = load_policy(parse_config(GRPORunConfig, ["--model", model_name,
                                                                            "--model_dtype", "float32"]))

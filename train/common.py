@@ -140,6 +140,13 @@ class RunArgs:
         metadata={"help": "Return freed heap memory to the OS after each optimizer step (glibc malloc_trim): keeps "
                           "the resident set from creeping up over long runs."},
     )
+    compact_lm_head: bool = field(
+        default=True,
+        metadata={"help": "On the CPU, let TRL's fused LM head project and score only the positions with a label "
+                          "(TRL does so only on Triton devices): the prompt's positions skip the 49k-word head. Same "
+                          "loss and gradients (train.lm_head). SFT, DPO, GRPO and RLOO; PPO's loop does not use "
+                          "TRL's head."},
+    )
     malloc_mmap_threshold_kb: int | None = field(
         default=None,
         metadata={"help": "glibc only: a fixed mmap threshold in kB, so freed activations go back to the OS instead "

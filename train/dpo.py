@@ -82,6 +82,7 @@ from train.data import (
     write_jsonl,
 )
 from train.falsify import falsified_post
+from train.lm_head import compact_lm_head
 from wsl_env.schema import Task
 
 PAIRS_FILE = "pairs.jsonl"
@@ -347,6 +348,7 @@ def main(config: DPORunConfig) -> dict[str, Any]:
     from trl import DPOTrainer
 
     configure_cpu(config.malloc_mmap_threshold_kb)
+    compact_lm_head(config.compact_lm_head)
     is_main = config.process_index == 0
     resume_from = prepare_run_dir(config, is_main_process=is_main)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed, config.num_prompts,

@@ -28,6 +28,7 @@ from train.common import (
     report_trainable,
 )
 from train.data import DEFAULT_GENERATOR_SEED, GeneratorArgs, prompt_rows, to_dataset, training_tasks
+from train.lm_head import compact_lm_head
 
 COMPONENT_REWARDS: tuple[str, ...] = ("wsl_structure", "wsl_fact", "wsl_safety")
 
@@ -109,6 +110,7 @@ def run_online(config: OnlineArgs, trainer_cls: Any, extra: dict[str, Any] | Non
     from train.fast_generation import fast_trainer_class
 
     configure_cpu(config.malloc_mmap_threshold_kb)
+    compact_lm_head(config.compact_lm_head)
     trainer_cls = fast_trainer_class(trainer_cls, engine_generation=config.engine_generation,
                                      shared_prompt_scoring=config.shared_prompt_scoring,
                                      merge_lora=config.merge_lora_for_sampling)

@@ -59,6 +59,7 @@ from train.data import (
     to_dataset,
     training_tasks,
 )
+from train.lm_head import compact_lm_head
 
 
 @dataclass
@@ -124,6 +125,7 @@ def main(config: SFTRunConfig, extra_callbacks: Sequence[Any] = ()) -> dict[str,
     ``extra_callbacks`` are added to the trainer's (the benchmarks time steps with one).
     """
     configure_cpu(config.malloc_mmap_threshold_kb)
+    compact_lm_head(config.compact_lm_head)
     resume_from = prepare_run_dir(config, is_main_process=config.process_index == 0)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed,
                            config.max_train_examples, shuffle_seed=config.seed,

@@ -185,3 +185,11 @@ def test_bench_merged_lora_tiny(tiny_model_dir, capsys) -> None:
     # in float32 merging changes the distribution by rounding only
     assert result["kl_merged_to_unmerged"] < 1e-6 and result["argmax_agrees_with_float32"]["merged"] == 1.0
     assert "| LoRA merged |" in capsys.readouterr().out
+
+
+def test_bench_sft_compares_the_compact_lm_head(tiny_model_dir) -> None:
+    from benchmarks import bench_sft
+
+    result = bench_sft.main(["--model", str(tiny_model_dir), "--steps", "2", "--variants", "fast", "full_head"])
+    assert set(result) >= {"fast", "full_head", "fast_vs_full_head"} and "stock" not in result
+    assert result["fast_vs_full_head"] > 0 and result["full_head"]["tokens_per_second"] > 0
