@@ -23,8 +23,8 @@ MAX_WORD_CHOICES: tuple[int | None, ...] = (None, None, 60, 70, 80, 100, 120, 15
 OPTIONAL_DROP_RATE = 0.2  # chance that an answer task's context leaves out each optional group of facts
 VOICES: tuple[str, ...] = ("plain", "varied")
 SHAPES: tuple[str, ...] = ("plain", "varied")
-# shapes="varied": chance that a task asks for an exact hashtag count, and the counts it asks for (the plain ranges
-# hold one exact count, (1, 1), so a policy can learn "always one hashtag" and meet most of them)
+# shapes="varied": chance that an answer-task asks for an exact hashtag count, and the counts it asks for (the plain
+# ranges hold two exact counts, none and one, so a policy can write one hashtag always and meet most of them)
 EXACT_HASHTAG_RATE = 0.5
 EXACT_HASHTAG_COUNTS: tuple[int, ...] = (0, 0, 1, 2, 2, 3)
 VOICE_RATE = 0.6  # varied voices: chance of an extra context format, and of a varied request wording
