@@ -96,6 +96,8 @@ _CONTRAST = re.compile(r"[ \t]*(?:to|vs\.?|versus|against|over|-|\u2013)[ \t]*(?
 _STANDS = re.compile(r"\b(?:sits|sat|sitting|stands|stood|is now|now)[ \t]+$")
 _RECORD_AFTER = re.compile(r"[ \t]+(?:in heats|heat record|record|w-l|win-loss)\b")
 _RANGE = re.compile(r"^[ \t]*(?:-|\u2013|to)[ \t]*$")
+_PAIR_AND = re.compile(r"^[ \t]+and[ \t]+(?:an?[ \t]+)?$")  # "4.07 and 1.71", "an 8.03 and a 6.10"
+_SHARED_BACK = frozenset({"wave_score", "heat_total", "win_rate", "avg_heat", "avg_wave", "average"})
 # Links from a name to a number it owns: "Leo Santos on 13.65", "Kai: 17.10", "Ines 54.5%", "Kai (17.10)".
 _ADJACENT = re.compile(
     r"^[ \t]*(?:[:\-\u2013(,][ \t]*)?(?:(?:on|has|had|with|posted|posts|scored|scores|at|is|was|averages|averaged"
@@ -257,6 +259,11 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
     for i in range(len(numbers) - 2, -1, -1):  # "4-6 ft": a range shares its upper end's statistic
         if stats[i] is None and stats[i + 1] is not None and _RANGE.match(lower[ends[i] : numbers[i + 1].start]):
             stats[i] = stats[i + 1]
+        elif (stats[i] is None and stats[i + 1] in _SHARED_BACK and cue_ends[i] == ends[i]
+              and _PAIR_AND.match(lower[ends[i] : numbers[i + 1].start])
+              and plausible(stats[i + 1], numbers[i].value)
+              and (numbers[i].readings[0][1] >= SCALE) == (numbers[i + 1].readings[0][1] >= SCALE)):
+            stats[i] = stats[i + 1]  # "Moana's 4.07 and 1.71 were the top single ride": a pair shares its noun
     return stats, cue_ends
 
 
@@ -424,6 +431,9 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
         top = stat in ("wave_score", "heat_total") and (
             _TOP.search(lower, cue_ends[i - 1] if i else 0, mention.start) is not None
             or _TOP_AFTER.match(lower, ends[i], end) is not None
+            or (i + 1 < len(numbers) and stats[i + 1] == stat  # "4.07 and 1.71 were the top single ride"
+                and _PAIR_AND.match(lower[ends[i] : numbers[i + 1].start]) is not None
+                and _TOP_AFTER.match(lower, ends[i + 1], end) is not None)
         )
         out.append(Reading(mention, ends[i], subject, kind, stat, end, favoured is not None and subject is not None,
                            top))

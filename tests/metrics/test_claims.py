@@ -233,6 +233,15 @@ TABLE = ("Stat | Value\nSurfer | Rashid Benali\nHeats surfed | 12\nHeats won | 4
         (COMEBACK, "Ravensworth led with 14.40.", ("14.40", "Sefton Ravensworth", None, "supported")),
         (ELLIPSIS, "Saoirse Dunleavy scored 15.60.", ("15.60", "Saoirse Dunleavy", None, "misattributed")),
         (ELLIPSIS, "Odile Marchetti scored 15.60.", ("15.60", "Odile Marchetti", None, "supported")),
+        # a pair before a superlative shares its noun: "4.07 and 1.71 were the top single ride" makes both waves,
+        # each said to be the top one (Leo's 7.15 was not: Kai's 9.10 was) ...
+        (RECAP, "Leo Santos's 7.15 and 6.50 were the top single ride of the heat.",
+         ("7.15", "Leo Santos", "wave_score", "misattributed")),
+        (RECAP, "Kai Moana's 9.10 and 8.00 were his best waves.", ("9.10", "Kai Moana", "wave_score", "supported")),
+        # ... but not across forms: "9 and 17.10" are a count and a score
+        (RECAP, "Kai Moana: 9 and 17.10 was his heat total.", ("9", "Kai Moana", None, "supported")),
+        # "the best single surf score" names a wave: 17 excellent scores are not one
+        (STATS, "The best single surf score of the event was 17.", ("17", None, "wave_score", "misattributed")),
     ],
 )
 def test_batch_c_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
