@@ -181,7 +181,7 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("grpo-voices", "grpo", "GRPORunConfig", "grpo-voices"),  # grpo-claims from sft-voices, varied prompts
         ("sft-fast", "sft", "SFTRunConfig", "sft-fast"),  # the fast recipe: sft-copy fitted to 42 steps
         ("grpo-fast", "grpo", "GRPORunConfig", "grpo-fast"),  # then grpo-claims for 8 steps
-        ("sft-fast-bf16", "sft", "SFTRunConfig", "sft-fast-bf16"),  # the fast recipe fitted to 110 bf16 steps
+        ("sft-fast-bf16", "sft", "SFTRunConfig", "sft-fast-bf16"),  # the fast recipe fitted to 250 bf16 steps
         ("grpo-fast-bf16", "grpo", "GRPORunConfig", "grpo-fast-bf16"),  # then grpo-claims for 24 steps
         ("grpo-strict", "grpo", "GRPORunConfig", "grpo-strict"),  # grpo-claims continued, false claims priced up
         ("dpo-claims", "dpo", "DPORunConfig", "dpo-claims"),  # grpo-strict + DPO with claim pairs
@@ -189,6 +189,8 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("sft-voices-long", "sft", "SFTRunConfig", "sft-voices-long"),  # sft-copy's 400 steps on varied voices
         ("grpo-voices-long", "grpo", "GRPORunConfig", "grpo-voices-long"),  # then strict GRPO
         ("grpo-shapes", "grpo", "GRPORunConfig", "grpo-shapes"),  # grpo-strict on exact hashtag counts
+        ("sft-shapes", "sft", "SFTRunConfig", "sft-shapes"),  # grpo-strict + an SFT pass on exact hashtag counts
+        ("grpo-shapes-sft", "grpo", "GRPORunConfig", "grpo-shapes-sft"),  # then grpo-shapes' GRPO (shipped)
     ],
 )
 def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_name: str) -> None:
@@ -198,7 +200,7 @@ def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_n
     path = CONFIGS / f"{file}.yaml"
     config = parse_config(config_cls, ["--config", str(path)])
     assert config.algorithm == name and config.run_name == run_name
-    if file == "grpo-shapes":  # the generator's shape option reaches the config
+    if file in ("grpo-shapes", "grpo-shapes-sft"):  # the generator's shape option reaches the config
         assert (config.generator_voices, config.generator_shapes) == ("varied", "varied")
 
 
