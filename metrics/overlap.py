@@ -17,8 +17,10 @@ def _ngrams(tokens: list[str]) -> list[tuple[str, ...]]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _context_ngrams(context: str) -> frozenset[tuple[str, ...]]:
-    return frozenset(_ngrams(list(tokens(context))))
+def _context_ngrams(context: str) -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
+    """The context's word 8-grams, and its distinct words."""
+    words = tokens(context)
+    return frozenset(_ngrams(list(words))), frozenset(words)
 
 
 def copied_share(context: str, response: str, response_tokens: tuple[str, ...] | None = None) -> float:
@@ -26,10 +28,21 @@ def copied_share(context: str, response: str, response_tokens: tuple[str, ...] |
 
     ``response_tokens`` are the response's tokens (:func:`metrics._text.tokens`), when the caller already has them.
     """
-    grams = _ngrams(list(tokens(response) if response_tokens is None else response_tokens))
-    if not grams:
+    words = tokens(response) if response_tokens is None else response_tokens
+    n_grams = len(words) - COPY_NGRAM + 1
+    if n_grams <= 0:
         return 0.0
-    source = _context_ngrams(context)
+    source, vocabulary = _context_ngrams(context)
     if not source:
         return 0.0
-    return sum(map(source.__contains__, grams)) / len(grams)
+    # Only a run of COPY_NGRAM or more words that all occur in the context can hold a copied 8-gram, and most posts
+    # have none (their own words break every run), so only those runs are cut into 8-grams and looked up.
+    copied, run_start = 0, 0
+    for i, known in enumerate(map(vocabulary.__contains__, words)):
+        if not known:
+            if i - run_start >= COPY_NGRAM:
+                copied += sum(map(source.__contains__, _ngrams(list(words[run_start:i]))))
+            run_start = i + 1
+    if len(words) - run_start >= COPY_NGRAM:
+        copied += sum(map(source.__contains__, _ngrams(list(words[run_start:]))))
+    return copied / n_grams
