@@ -127,6 +127,16 @@ def variant_parser(description: str, variants: Sequence[str], default_steps: int
     return parser
 
 
+def checkpointed_layers(model: Any) -> str:
+    """``"<checkpointed>/<decoder layers>"``: how many of the model's decoder layers recompute their activations in
+    the backward (``every_n_layers`` in ``--activation_checkpointing_kwargs`` leaves the others' stored).
+    """
+    from transformers.modeling_layers import GradientCheckpointingLayer
+
+    layers = [m for m in model.modules() if isinstance(m, GradientCheckpointingLayer)]
+    return f"{sum(bool(m.gradient_checkpointing) for m in layers)}/{len(layers)}"
+
+
 def trainer_record(variant: str, trainer: Any, clock: StepClock, trainable: int, **extra: Any) -> dict[str, Any]:
     """What one finished variant reports: precision settings, ``extra``, step rates, peak RSS and threads."""
     import torch
@@ -139,6 +149,7 @@ def trainer_record(variant: str, trainer: Any, clock: StepClock, trainable: int,
         "weights_dtype": str(next(p for p in model.parameters() if not p.requires_grad).dtype),
         "bf16_autocast": bool(trainer.args.bf16),
         "activation_checkpointing": bool(trainer.args.gradient_checkpointing),
+        "checkpointed_layers": checkpointed_layers(model),
         **extra,
         "trainable_params": trainable,
         **clock.rates(),

@@ -21,6 +21,10 @@ LoRA adapter (r=16, alpha=32 on all seven projections of every layer) and 8 rows
   the padded batch's (``tests/train/test_sft.py``).
 - ``no_checkpointing`` (not in the default set): ``fast`` with ``--activation_checkpointing false``: no
   recomputation of the forward in the backward (4N instead of 6N FLOPs per token), for more activation memory.
+- ``checkpoint_every_2`` and ``checkpoint_every_3`` (not in the default set): ``fast`` with
+  ``--activation_checkpointing_kwargs '{"every_n_layers": 2}'`` (or 3): transformers recomputes only every second
+  (third) decoder layer in the backward and keeps the others' activations, between ``fast`` and
+  ``no_checkpointing`` in both time and memory.
 - ``full_head`` (not in the default set): ``fast`` with ``--compact_lm_head false``: TRL's fused LM head projects
   and scores every position and masks the prompt's afterwards, as TRL does off Triton devices (``train.lm_head``).
 - ``compiled`` (not in the default set): ``fast`` with ``--torch_compile true`` (inductor; the first step, which
@@ -39,19 +43,26 @@ from typing import Any
 from benchmarks._variants import LastStepProfile, StepClock, emit_json, run_variants, trainer_record, variant_parser
 
 ROWS_PER_STEP = 8
-VARIANTS = ("stock", "fast", "padding_free", "compiled", "no_checkpointing", "full_head")
+VARIANTS = ("stock", "fast", "padding_free", "compiled", "no_checkpointing", "checkpoint_every_2", "checkpoint_every_3",
+            "full_head")
 DEFAULT_VARIANTS = ("stock", "fast", "padding_free")
 LABELS = {"stock": "TRL SFTTrainer defaults, fp32", "fast": "train.sft", "padding_free": "train.sft, padding-free",
           "compiled": "train.sft, torch.compile", "no_checkpointing": "train.sft, no activation checkpointing",
+          "checkpoint_every_2": "train.sft, every 2nd layer checkpointed",
+          "checkpoint_every_3": "train.sft, every 3rd layer checkpointed",
           "full_head": "train.sft, LM head on every position"}
 VARIANT_FLAGS = {"padding_free": ["--padding_free", "true", "--max_length", "None"],
                  "compiled": ["--torch_compile", "true"], "no_checkpointing": ["--activation_checkpointing", "false"],
+                 "checkpoint_every_2": ["--activation_checkpointing_kwargs", '{"every_n_layers": 2}'],
+                 "checkpoint_every_3": ["--activation_checkpointing_kwargs", '{"every_n_layers": 3}'],
                  "full_head": ["--compact_lm_head", "false"]}
 COMPARISONS = {  # result key: (variant, baseline, printed as)
     "speedup": ("fast", "stock", "speedup (target >= 3x)"),
     "padding_free_vs_fast": ("padding_free", "fast", "padding-free vs padded"),
     "compiled_vs_fast": ("compiled", "fast", "torch.compile vs eager"),
     "no_checkpointing_vs_fast": ("no_checkpointing", "fast", "no activation checkpointing vs checkpointing"),
+    "checkpoint_every_2_vs_fast": ("checkpoint_every_2", "fast", "every 2nd layer checkpointed vs every layer"),
+    "checkpoint_every_3_vs_fast": ("checkpoint_every_3", "fast", "every 3rd layer checkpointed vs every layer"),
     "fast_vs_full_head": ("fast", "full_head", "LM head on labelled positions vs on every position"),
 }
 

@@ -193,3 +193,14 @@ def test_bench_sft_compares_the_compact_lm_head(tiny_model_dir) -> None:
     result = bench_sft.main(["--model", str(tiny_model_dir), "--steps", "2", "--variants", "fast", "full_head"])
     assert set(result) >= {"fast", "full_head", "fast_vs_full_head"} and "stock" not in result
     assert result["fast_vs_full_head"] > 0 and result["full_head"]["tokens_per_second"] > 0
+
+
+def test_bench_sft_checkpoints_every_second_layer_only(tiny_model_dir) -> None:
+    from benchmarks import bench_sft
+
+    result = bench_sft.main(["--model", str(tiny_model_dir), "--steps", "2", "--variants", "fast",
+                             "checkpoint_every_2"])
+    # the tiny model has two decoder layers: both recompute by default, the first of the two with every_n_layers=2
+    assert result["fast"]["checkpointed_layers"] == "2/2"
+    assert result["checkpoint_every_2"]["checkpointed_layers"] == "1/2"
+    assert result["checkpoint_every_2_vs_fast"] > 0
