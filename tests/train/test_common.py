@@ -204,7 +204,8 @@ def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_n
     if file in ("grpo-shapes", "grpo-shapes-sft", "grpo-gen8"):  # the generator's shape option reaches the config
         assert (config.generator_voices, config.generator_shapes) == ("varied", "varied")
     if file == "grpo-gen8":  # eight samples of one prompt per step, the same completions per step as before
-        assert (config.num_generations, config.per_device_train_batch_size * config.gradient_accumulation_steps) == (8, 8)
+        per_step = config.per_device_train_batch_size * config.gradient_accumulation_steps
+        assert (config.num_generations, per_step) == (8, 8)
 
 
 @pytest.mark.parametrize(("sft", "grpo"), [("sft-fast", "grpo-fast"), ("sft-fast-bf16", "grpo-fast-bf16")])
