@@ -123,7 +123,8 @@ class RunArgs:
         default=None,
         metadata={"help": "Recompute activations in the backward pass; default on (TRL's default; the online "
                           "trainers turn it off while generating). SmolLM2 LoRA SFT at batch 4: peak RSS 3.2 GB "
-                          "instead of 4.5 GB, ~10%% slower."},
+                          "instead of 4.5 GB, ~10%% slower. Only every n-th layer: --activation_checkpointing_kwargs "
+                          "'{\"every_n_layers\": 2}' (SmolLM2 SFT: 1.04x over 30 steps, 4.1 GB)."},
     )
     bf16: bool | None = field(
         default=None,
