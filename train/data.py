@@ -135,6 +135,32 @@ def training_tasks(
     return tasks if reference_arithmetic else copy_only_references(tasks)
 
 
+PROMPT_POOLS: tuple[str, ...] = ("all", "exact_hashtags")
+
+
+def prompt_pool(tasks: Sequence[Task], pool: str = "all") -> list[Task]:
+    """The prompts an online trainer samples from.
+
+    ``"all"``: the tasks as given. ``"exact_hashtags"``: only the answer-tasks that ask for an exact hashtag count
+    (``min_hashtags == max_hashtags``), so that more groups can differ in whether the post meets the count, plus the
+    first refuse-tasks in the given order, as many as keep the refuse share of ``tasks`` (so the pool does not tilt
+    the policy towards declining). Raises ``ValueError`` on an unknown pool, and when no answer-task is kept.
+    """
+    if pool not in PROMPT_POOLS:
+        raise ValueError(f"prompt_pool must be one of {list(PROMPT_POOLS)}, got {pool!r}")
+    if pool == "all":
+        return list(tasks)
+    refuse = [t for t in tasks if t.expected_behavior == "refuse"]
+    exact = [t for t in tasks if t.expected_behavior != "refuse"
+             and t.constraints.min_hashtags == t.constraints.max_hashtags]
+    if not exact:
+        raise ValueError(f"prompt_pool {pool!r}: none of the {len(tasks)} training tasks asks for an exact hashtag "
+                         "count")
+    answer_share = 1.0 - len(refuse) / len(tasks)
+    keep = set(map(id, exact + refuse[:round(len(exact) * (1.0 - answer_share) / answer_share)]))
+    return [t for t in tasks if id(t) in keep]
+
+
 def copy_only_references(tasks: Sequence[Task]) -> list[Task]:
     """The tasks, with every generated answer-task's reference rewritten to copy numbers only.
 

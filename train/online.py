@@ -27,7 +27,7 @@ from train.common import (
     prepare_run_dir,
     report_trainable,
 )
-from train.data import DEFAULT_GENERATOR_SEED, GeneratorArgs, prompt_rows, to_dataset, training_tasks
+from train.data import DEFAULT_GENERATOR_SEED, GeneratorArgs, prompt_pool, prompt_rows, to_dataset, training_tasks
 from train.lm_head import compact_lm_head
 
 COMPONENT_REWARDS: tuple[str, ...] = ("wsl_structure", "wsl_fact", "wsl_safety")
@@ -44,6 +44,11 @@ class OnlineArgs(GeneratorArgs, MetricWeightsArgs, RunArgs):
     n_generated: int = field(default=200, metadata={"help": "Generated tasks added to the prompts."})
     generator_seed: int = field(default=DEFAULT_GENERATOR_SEED, metadata={"help": "TaskGenerator seed."})
     max_train_examples: int | None = field(default=None, metadata={"help": "Prompts kept, at most (after shuffling)."})
+    prompt_pool: str = field(
+        default="all",
+        metadata={"help": "Which training tasks become prompts: 'all', or 'exact_hashtags' (refuse-tasks and the "
+                          "answer-tasks that ask for an exact hashtag count; train.data.prompt_pool)."},
+    )
     log_components: bool = field(
         default=True, metadata={"help": "Also compute and log the structure/fact/safety rewards (weight 0)."}
     )
@@ -119,7 +124,7 @@ def run_online(config: OnlineArgs, trainer_cls: Any, extra: dict[str, Any] | Non
                            config.max_train_examples, shuffle_seed=config.seed,
                            generator_voices=config.generator_voices,
                            generator_shapes=config.generator_shapes)
-    rows = prompt_rows(tasks)
+    rows = prompt_rows(prompt_pool(tasks, config.prompt_pool))
     model, tokenizer, base = load_policy(config, adapter=config.sft_adapter)
     print(f"{config.algorithm}: {len(rows)} prompts; "
           f"{config_summary(config, ('run_name', 'beta', 'num_generations', 'max_completion_length', 'max_steps'))}",

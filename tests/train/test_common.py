@@ -192,6 +192,7 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("sft-shapes", "sft", "SFTRunConfig", "sft-shapes"),  # grpo-strict + an SFT pass on exact hashtag counts
         ("grpo-shapes-sft", "grpo", "GRPORunConfig", "grpo-shapes-sft"),  # then grpo-shapes' GRPO (shipped)
         ("grpo-gen8", "grpo", "GRPORunConfig", "grpo-gen8"),  # the same with eight samples per prompt
+        ("grpo-counts", "grpo", "GRPORunConfig", "grpo-counts"),  # grpo-shapes-sft continued on exact counts
     ],
 )
 def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_name: str) -> None:
@@ -201,8 +202,10 @@ def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_n
     path = CONFIGS / f"{file}.yaml"
     config = parse_config(config_cls, ["--config", str(path)])
     assert config.algorithm == name and config.run_name == run_name
-    if file in ("grpo-shapes", "grpo-shapes-sft", "grpo-gen8"):  # the generator's shape option reaches the config
+    if file in ("grpo-shapes", "grpo-shapes-sft", "grpo-gen8", "grpo-counts"):  # the shape option reaches the config
         assert (config.generator_voices, config.generator_shapes) == ("varied", "varied")
+    if file == "grpo-counts":  # the exact-count prompt pool, continued from the shipped adapter
+        assert (config.prompt_pool, config.sft_adapter) == ("exact_hashtags", "artifacts/grpo-shapes-sft")
     if file == "grpo-gen8":  # eight samples of one prompt per step, the same completions per step as before
         per_step = config.per_device_train_batch_size * config.gradient_accumulation_steps
         assert (config.num_generations, per_step) == (8, 8)

@@ -14,6 +14,7 @@ from train.data import (
     generated_tasks,
     off_spec_post,
     preference_row,
+    prompt_pool,
     prompt_rows,
     repair_post,
     sft_rows,
@@ -232,3 +233,27 @@ def test_repair_post_is_a_no_op_on_references_and_mends_off_spec_posts() -> None
         broken = off_spec_post(task.reference, task.constraints, "Kai Moana")
         fixed = repair_post(broken, task)
         assert metrics.score(task, fixed).total > metrics.score(task, broken).total, task.id
+
+
+def test_prompt_pool_exact_hashtags_keeps_exact_counts_and_the_refuse_share() -> None:
+    tasks = TaskGenerator(4, shapes="varied").sample(120)
+    assert prompt_pool(tasks, "all") == tasks
+    pool = prompt_pool(tasks, "exact_hashtags")
+    answer = [t for t in pool if t.expected_behavior == "answer"]
+    refuse = [t for t in pool if t.expected_behavior == "refuse"]
+    exact = [t for t in tasks if t.expected_behavior == "answer"
+             and t.constraints.min_hashtags == t.constraints.max_hashtags]
+    assert answer == exact and 0 < len(exact) < 80  # every exact-count answer-task, in order, and only those
+    share = sum(t.expected_behavior == "refuse" for t in tasks) / len(tasks)
+    assert abs(len(refuse) / len(pool) - share) < 1 / len(pool)  # the refuse share of the input, to one task
+    assert [t for t in pool if t in refuse] == [t for t in tasks if t.expected_behavior == "refuse"][:len(refuse)]
+
+
+def test_prompt_pool_rejects_an_unknown_pool_and_one_that_keeps_no_answer_task() -> None:
+    tasks = TaskGenerator(4).sample(12)
+    with pytest.raises(ValueError, match="prompt_pool must be one of"):
+        prompt_pool(tasks, "exact")
+    ranged = [t for t in tasks if t.constraints.min_hashtags != t.constraints.max_hashtags]
+    assert any(t.expected_behavior == "answer" for t in ranged)
+    with pytest.raises(ValueError, match="exact hashtag count"):
+        prompt_pool(ranged, "exact_hashtags")
