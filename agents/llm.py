@@ -14,6 +14,7 @@ from wsl_env.envs.common import ROLLOUT_ATTENTION, eos_ids_of
 from wsl_env.models import EMBEDDED_ALIAS, load_model
 from wsl_env.prompt import SYSTEM_PROMPT, render_prompt
 from wsl_env.rollout.generation import Sampling, choose_tokens, decode
+from wsl_env.rollout.guards import HashtagCap, HashtagCapProcessor, hash_marks
 from wsl_env.schema import TaskLike, as_task
 
 
@@ -47,6 +48,8 @@ class LLMAgent:
         seed: seeds sampling, so a run is reproducible.
         system_prompt: the system message (the same default as the envs and training).
         backend: ``"engine"`` (default) or ``"hf"``.
+        hashtag_cap: in :meth:`generate`, never write more ``#`` than the task's ``max_hashtags``
+            (:mod:`wsl_env.rollout.guards`: a decoding-time mask, off by default so that figures measure the model).
     """
 
     name = "llm"
@@ -64,6 +67,7 @@ class LLMAgent:
         seed: int = 0,
         system_prompt: str | None = SYSTEM_PROMPT,
         backend: str = "engine",
+        hashtag_cap: bool = False,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -71,6 +75,7 @@ class LLMAgent:
             raise ValueError(f"backend must be 'engine' or 'hf', got {backend!r}")
         self.sampling = Sampling(do_sample=do_sample, temperature=temperature, top_p=top_p, top_k=top_k)
         self.backend = backend
+        self.hashtag_cap = hashtag_cap
         if isinstance(model, tuple):
             self.model, self.tokenizer = model
         else:
@@ -98,12 +103,21 @@ class LLMAgent:
         """One post per task, in the order given."""
         if max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
-        prompts = [render_prompt(self.tokenizer, as_task(t), self.system_prompt) for t in tasks]
-        return self.generate_prompts(prompts, max_new_tokens=max_new_tokens, progress=progress)
+        tasks = [as_task(t) for t in tasks]
+        prompts = [render_prompt(self.tokenizer, t, self.system_prompt) for t in tasks]
+        limits = [t.constraints.max_hashtags for t in tasks] if self.hashtag_cap else None
+        return self.generate_prompts(prompts, max_new_tokens=max_new_tokens, progress=progress, hashtag_limits=limits)
 
     @torch.inference_mode()
-    def generate_prompts(self, prompts: Sequence[str], max_new_tokens: int = 128, progress: bool = False) -> list[str]:
-        """Completions for already-templated prompt strings (used by serving and the trainers' samplers)."""
+    def generate_prompts(self, prompts: Sequence[str], max_new_tokens: int = 128, progress: bool = False,
+                         hashtag_limits: Sequence[int | None] | None = None) -> list[str]:
+        """Completions for already-templated prompt strings (used by serving and the trainers' samplers).
+
+        ``hashtag_limits`` (one per prompt, ``None`` for no limit) caps the ``#`` each completion may write
+        (:mod:`wsl_env.rollout.guards`).
+        """
+        if hashtag_limits is not None and len(hashtag_limits) != len(prompts):
+            raise ValueError(f"got {len(hashtag_limits)} hashtag limits for {len(prompts)} prompts")
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
         outputs: list[str] = [""] * len(prompts)
         batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
@@ -118,7 +132,8 @@ class LLMAgent:
         start = time.perf_counter()
         for batch in batches:
             texts = [prompts[i] for i in batch]
-            for index, ids in zip(batch, self._generate_ids(texts, max_new_tokens, generator), strict=True):
+            limits = [hashtag_limits[i] for i in batch] if hashtag_limits is not None else None
+            for index, ids in zip(batch, self._generate_ids(texts, max_new_tokens, generator, limits), strict=True):
                 self.stats.new_tokens += len(ids)
                 outputs[index] = self.tokenizer.decode(ids, skip_special_tokens=True).strip()
             if bar is not None:
@@ -129,19 +144,36 @@ class LLMAgent:
             bar.close()
         return outputs
 
-    def _generate_ids(self, texts: list[str], max_new_tokens: int, generator: torch.Generator) -> list[list[int]]:
-        """New token ids per prompt text (EOS included when reached, no padding)."""
+    def _generate_ids(self, texts: list[str], max_new_tokens: int, generator: torch.Generator,
+                      limits: list[int | None] | None = None) -> list[list[int]]:
+        """New token ids per prompt text (EOS included when reached, no padding); ``limits``: hashtag caps."""
         eos = eos_ids_of(self.model, self.tokenizer)
+        marks = None
+        if limits is not None:
+            marks = hash_marks(self.tokenizer, self.model.config.vocab_size).to(self.model.device)
         if self.backend == "engine":
             ids = [self.tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
-            return decode(self.model, ids, max_new_tokens, eos, self.tokenizer.pad_token_id, self.sampling, generator)
+            cap = HashtagCap(marks, limits, self._end_id(eos)) if marks is not None and limits is not None else None
+            return decode(self.model, ids, max_new_tokens, eos, self.tokenizer.pad_token_id, self.sampling, generator,
+                          cap=cap)
         enc = self.tokenizer(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
-        out = self.model.generate(**enc, **self._generation_kwargs(max_new_tokens))
+        kwargs = self._generation_kwargs(max_new_tokens)
+        if marks is not None and limits is not None:
+            from transformers import LogitsProcessorList
+
+            kwargs["logits_processor"] = LogitsProcessorList(
+                [HashtagCapProcessor(marks, limits, enc["input_ids"].shape[1], self._end_id(eos))])
+        out = self.model.generate(**enc, **kwargs)
         rows = []
         for ids in out[:, enc["input_ids"].shape[1] :].tolist():
             end = next((i + 1 for i, t in enumerate(ids) if t in eos), len(ids))
             rows.append(ids[:end])
         return rows
+
+    def _end_id(self, eos: frozenset[int]) -> int:
+        """The end-of-sequence id that takes the hashtag cap's masked probability."""
+        end = self.tokenizer.eos_token_id
+        return end if end in eos or not eos else min(eos)
 
     def act_text(self, observation: str, info: Mapping[str, Any]) -> str:
         """The action in WSLAnalytics-Response-v0."""

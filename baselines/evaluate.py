@@ -45,6 +45,7 @@ class EvalConfig:
     limit: int | None = None
     progress: bool = True
     dtype: str = "auto"
+    hashtag_cap: bool = False
 
 
 def select_suite(tasks: Sequence[Task], suite: str) -> list[Task]:
@@ -61,7 +62,7 @@ def build_agent(config: EvalConfig) -> Any:
         raise ValueError(f"unknown agent {config.agent!r}; choose one of {list(EVAL_AGENTS)}")
     if config.agent == "llm":
         return make_agent("llm", model=config.model, adapter=config.adapter, seed=config.seed,
-                          batch_size=config.batch_size, dtype=config.dtype)
+                          batch_size=config.batch_size, dtype=config.dtype, hashtag_cap=config.hashtag_cap)
     if config.agent == "random":
         return make_agent("random", seed=config.seed)
     return make_agent(config.agent)
@@ -131,6 +132,7 @@ def write_outputs(out: Path, rows: Sequence[dict[str, Any]], summary: dict[str, 
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     config = summary["config"]
     title = f"{config['agent']}" + (f" + {Path(config['adapter']).name}" if config.get("adapter") else "")
+    title += " (hashtag cap)" if config.get("hashtag_cap") else ""
     bar_chart(summary["per_category"], out / "report.png", f"{title} on {config['tasks']} (per category)")
     table = markdown_table(
         ["category", "n", *METRIC_NAMES],
@@ -168,6 +170,9 @@ def parse_args(argv: list[str] | None = None) -> EvalConfig:
     parser.add_argument("--no-progress", dest="progress", action="store_false")
     parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "fp32", "bf16", "bfloat16"],
                         help="weights dtype: auto (bf16 where the CPU has native bf16, else float32), float32, bf16")
+    parser.add_argument("--hashtag-cap", action="store_true",
+                        help="llm agent: mask '#' tokens once a post has written its task's max_hashtags "
+                             "(wsl_env.rollout.guards; off by default, so figures measure the model alone)")
     args = parser.parse_args(argv)
     if args.max_new_tokens < 1:
         parser.error("--max-new-tokens must be >= 1")

@@ -50,7 +50,8 @@ async def generate(body: GenerateRequest, request: Request) -> JSONResponse:
         prompt_ids = await run_in_threadpool(state.engine.encode_task, task)
         max_new = fit_context(state, len(prompt_ids), body.max_tokens)
         params = SamplingParams(max_new_tokens=max_new, temperature=body.temperature, top_p=body.top_p,
-                                seed=body.seed)
+                                seed=body.seed,
+                                max_hashtags=task.constraints.max_hashtags if body.hashtag_cap else None)
         result = await asyncio.wrap_future(state.engine.submit(prompt_ids, version, params))
         completion = result.completions[0]
         text = completion.text.strip()

@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import StoppingCriteria, StoppingCriteriaList
+from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 from transformers.generation.streamers import BaseStreamer
 
 from serve.config import BASE_VERSION, ServerConfig
 from serve.stops import StopScanner, truncate_at_stop
 from wsl_env.artifacts import Adapter
 from wsl_env.prompt import render_prompt
+from wsl_env.rollout.guards import HashtagCapProcessor, hash_marks
 from wsl_env.schema import TaskLike
 
 log = logging.getLogger("serve.engine")
@@ -45,10 +46,13 @@ class SamplingParams:
     n: int = 1
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    max_hashtags: int | None = None  # a decoding-time cap on "#" (wsl_env.rollout.guards); None: no cap
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1 or self.n < 1 or self.temperature < 0 or not 0 < self.top_p <= 1:
             raise ValueError("need max_new_tokens >= 1, n >= 1, temperature >= 0 and 0 < top_p <= 1")
+        if self.max_hashtags is not None and self.max_hashtags < 0:
+            raise ValueError(f"max_hashtags must be >= 0 or None, got {self.max_hashtags}")
 
 
 @dataclass(frozen=True)
@@ -295,12 +299,21 @@ class Engine:
             "num_return_sequences": copies,
             "streamer": streamer,
         }
+        if params.max_hashtags is not None:
+            marks = hash_marks(self.tokenizer, self.model.config.vocab_size)
+            kwargs["logits_processor"] = LogitsProcessorList(
+                [HashtagCapProcessor(marks, [params.max_hashtags] * copies, ids.shape[1], self._end_id())])
         if params.temperature > 0:
             kwargs.update(do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=0)
         else:  # silence the model's own sampling defaults, which greedy decoding ignores
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         out = self.model.generate(**kwargs)
         return [row.tolist() for row in out[:, ids.shape[1] :]]
+
+    def _end_id(self) -> int:
+        """The end-of-sequence id that takes the hashtag cap's masked probability."""
+        end = self.tokenizer.eos_token_id
+        return end if end in self._eos_ids or not self._eos_ids else min(self._eos_ids)
 
     def _completion(self, new_ids: list[int], stops: Sequence[str]) -> Completion:
         end = next((i + 1 for i, token in enumerate(new_ids) if token in self._eos_ids), None)

@@ -54,6 +54,8 @@ class GenerateRequest(StrictModel):
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="0 is greedy (the default)")
     top_p: float = Field(default=1.0, gt=0.0, le=1.0)
     seed: int | None = None
+    hashtag_cap: bool = Field(default=False, description="never write more '#' than the task's max_hashtags "
+                                                         "(a decoding-time mask)")
 
     @model_validator(mode="after")
     def _one_task_form(self) -> GenerateRequest:

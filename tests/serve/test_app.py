@@ -95,6 +95,26 @@ def test_generate_task_form_returns_scored_response_and_version(make_client: Any
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
 
 
+@pytest.mark.parametrize(("cap", "expected"), [(True, 0), (False, None)])
+def test_generate_hashtag_cap_passes_the_tasks_limit(make_client: Any, make_task: Any, monkeypatch: Any,
+                                                     cap: bool, expected: int | None) -> None:
+    seen: list[SamplingParams] = []
+    submit = Engine.submit
+
+    def spy(self: Engine, ids: Any, version: str, params: SamplingParams, *args: Any, **kwargs: Any) -> Any:
+        seen.append(params)
+        return submit(self, ids, version, params, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "submit", spy)
+    task = make_task(constraints={"min_hashtags": 0, "max_hashtags": 0})
+    with make_client() as client:
+        response = client.post("/generate", json={"task": task, "max_tokens": 4, "hashtag_cap": cap})
+    assert response.status_code == 200
+    if cap:
+        assert "#" not in response.json()["response"]
+    assert [p.max_hashtags for p in seen] == [expected]
+
+
 @pytest.mark.parametrize("adapter", ["v2", "base"])
 def test_generate_instruction_form_with_a_picked_version(make_client: Any, adapter: str) -> None:
     body = {"instruction": "Write a recap.", "context": "Slater 9.5", "adapter": adapter, "max_tokens": 3}

@@ -43,6 +43,23 @@ def test_greedy_result_counts_and_reason(engine: Engine) -> None:
     assert completion.completion_tokens == 8 and completion.finish_reason == "length"
 
 
+def test_hashtag_cap_keeps_every_hash_token_out(engine: Engine) -> None:
+    from wsl_env.rollout.guards import hash_marks
+
+    marks = hash_marks(engine.tokenizer, engine.model.config.vocab_size)
+    ids = prompt(engine, "Post #1: tag it #WSL #Surf #Heat #Final")
+    free = engine.run(ids, "v1", SamplingParams(max_new_tokens=8, temperature=1.0, n=4, seed=3))
+    capped = engine.run(ids, "v1", SamplingParams(max_new_tokens=8, temperature=1.0, n=4, seed=3, max_hashtags=0))
+    for completion in capped.completions:
+        assert "#" not in completion.text
+    # Where the free samples wrote no "#", the mask changed no choice: the same seeded samples come out.
+    if all("#" not in c.text for c in free.completions):
+        assert [c.text for c in capped.completions] == [c.text for c in free.completions]
+    assert int(marks.sum()) > 0
+    with pytest.raises(ValueError, match="max_hashtags"):
+        SamplingParams(max_new_tokens=8, max_hashtags=-1)
+
+
 def test_task_prompt_is_the_one_render_prompt(engine: Engine, make_task: Any) -> None:
     task = make_task()
     expected = engine.tokenizer(render_prompt(engine.tokenizer, task), add_special_tokens=False)["input_ids"]

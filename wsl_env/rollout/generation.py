@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from wsl_env.rollout.engine import RolloutEngine
+from wsl_env.rollout.guards import HashtagCap
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,13 @@ def decode(
     pad_token_id: int,
     sampling: Sampling = Sampling(),
     generator: torch.Generator | None = None,
+    cap: HashtagCap | None = None,
 ) -> list[list[int]]:
-    """New token ids for each prompt, stopping a row at its first EOS (which is included) or the budget."""
+    """New token ids for each prompt, stopping a row at its first EOS (which is included) or the budget.
+
+    ``cap`` (a :class:`~wsl_env.rollout.guards.HashtagCap` over the prompts) masks ``#`` tokens from each row that
+    has used up its hashtag limit.
+    """
     if max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
     unique: dict[tuple[int, ...], int] = {}
@@ -86,7 +92,11 @@ def decode(
     live = list(range(len(prompts)))  # prompt index of each engine row
     eos = torch.as_tensor(sorted(eos_ids), dtype=torch.long)
     for step in range(max_new_tokens):
+        if cap is not None:
+            logits = cap.mask(logits, live)
         tokens = choose_tokens(logits, sampling, generator)
+        if cap is not None:
+            cap.update(tokens, live)
         for row, token in zip(live, tokens.tolist(), strict=True):
             outputs[row].append(token)
         finished = torch.isin(tokens, eos)

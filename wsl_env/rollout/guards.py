@@ -1,0 +1,112 @@
+"""A decoding-time hashtag cap: a post never writes more ``#`` than its task's ``max_hashtags``.
+
+The trained adapters still add a hashtag when asked for none (docs/training.md): the format line says "No hashtags."
+and the post ends with ``#WSL`` all the same. The limit is part of the user's request, not a label, so a decoder may
+enforce it: every token that would take a row past its limit of ``#`` characters is masked out of the next choice
+(with a limit of 0, every token that contains a ``#``, from the first), and the probability the model gave those
+tokens goes to the end-of-sequence token instead: a post that was about to start its hashtag line ends there, rather
+than writing on (masking alone made the shipped adapter ramble: written-dev posts that ask for no hashtags went on
+with repeated bullets). Rows without a limit (``None``), and rows whose masked tokens had no probability, decode
+exactly as without the guard.
+
+It counts ``#`` characters, not hashtags, so a ``#1`` also uses up the allowance (the metric does not count ``#1``
+as a hashtag: the cap can only err towards fewer). The minimum (``min_hashtags``) is not enforced.
+
+:func:`hash_marks` finds the ``#`` in every token of a tokenizer (byte-level BPE pieces, SentencePiece pieces and
+the byte-fallback token ``<0x23>``); :class:`HashtagCap` applies the cap in the engine's decoding loop
+(:func:`wsl_env.rollout.generation.decode`) and :class:`HashtagCapProcessor` in Hugging Face ``generate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+_BYTE_HASH = "<0x23>"  # SentencePiece byte fallback for "#"
+NO_LIMIT = 1 << 30
+
+
+def hash_marks(tokenizer: Any, vocab_size: int | None = None) -> torch.Tensor:
+    """How many ``#`` each token id writes, as a ``[vocab_size]`` long tensor (ids beyond the tokenizer: 0).
+
+    Cached on the tokenizer object, per ``vocab_size``.
+    """
+    size = max(vocab_size or 0, len(tokenizer))
+    cache = tokenizer.__dict__.setdefault("_wsl_hash_marks", {})
+    if size not in cache:
+        pieces = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+        marks = torch.zeros(size, dtype=torch.long)
+        for i, piece in enumerate(pieces):
+            if piece is None:
+                continue
+            count = 1 if piece == _BYTE_HASH else piece.count("#")
+            if count:
+                marks[i] = count
+        cache[size] = marks
+    return cache[size]
+
+
+def _limits(limits: Sequence[int | None]) -> torch.Tensor:
+    for limit in limits:
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            raise ValueError(f"hashtag limits must be non-negative integers or None, got {limit!r}")
+    return torch.as_tensor([NO_LIMIT if limit is None else limit for limit in limits], dtype=torch.long)
+
+
+def _mask_over(logits: torch.Tensor, marks: torch.Tensor, left: torch.Tensor, eos_id: int) -> torch.Tensor:
+    """``logits`` with ``-inf`` wherever a token writes more ``#`` than its row has ``left``, that probability
+    moved to ``eos_id`` (log-sum-exp of its logit and the masked ones, so the other tokens keep their probability).
+    """
+    near = left < marks.max()
+    if not bool(near.any()):
+        return logits
+    over = (marks[: logits.shape[-1]].unsqueeze(0) > left.unsqueeze(-1)) & near.unsqueeze(-1)
+    masked = logits.masked_fill(over, float("-inf"))
+    moved = torch.logsumexp(torch.where(over, logits, float("-inf")), dim=-1)
+    masked[:, eos_id] = torch.logaddexp(logits[:, eos_id], moved)
+    return masked
+
+
+class HashtagCap:
+    """The cap for one :func:`~wsl_env.rollout.generation.decode` call: ``limits[i]`` for prompt ``i``; ``eos_id``
+    takes the masked tokens' probability.
+    """
+
+    def __init__(self, marks: torch.Tensor, limits: Sequence[int | None], eos_id: int) -> None:
+        self.marks = marks
+        self.eos_id = eos_id
+        self.limits = _limits(limits).to(marks.device)
+        self.used = torch.zeros_like(self.limits)
+
+    def mask(self, logits: torch.Tensor, rows: Sequence[int]) -> torch.Tensor:
+        """``logits`` (``[len(rows), vocab]``, row ``j`` for prompt ``rows[j]``) without the tokens that would take
+        a prompt past its limit; the same tensor when no row is that close to its limit.
+        """
+        index = torch.as_tensor(rows, dtype=torch.long, device=self.used.device)
+        return _mask_over(logits, self.marks, self.limits[index] - self.used[index], self.eos_id)
+
+    def update(self, tokens: torch.Tensor, rows: Sequence[int]) -> None:
+        """Count the ``#`` of the tokens just chosen (``tokens[j]`` for prompt ``rows[j]``)."""
+        self.used[torch.as_tensor(rows, dtype=torch.long, device=self.used.device)] += self.marks[tokens]
+
+
+class HashtagCapProcessor:
+    """The same cap as a Hugging Face ``LogitsProcessor`` for a left-padded batch whose prompts are
+    ``prompt_length`` tokens long (the generated part is counted).
+    """
+
+    def __init__(self, marks: torch.Tensor, limits: Sequence[int | None], prompt_length: int, eos_id: int) -> None:
+        self.marks = marks
+        self.eos_id = eos_id
+        self.limits = _limits(limits)
+        self.prompt_length = prompt_length
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        marks = self.marks.to(scores.device)
+        used = marks[input_ids[:, self.prompt_length :]].sum(dim=-1)
+        return _mask_over(scores, marks, self.limits.to(scores.device) - used, self.eos_id)
+
+
+__all__ = ["NO_LIMIT", "HashtagCap", "HashtagCapProcessor", "hash_marks"]
