@@ -263,7 +263,7 @@ def extract_numbers(text: str, *, context: bool = False) -> list[NumberMention]:
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     if not text:
         return []
-    normalized = text.translate(_DASHES)
+    normalized = text if text.isascii() else text.translate(_DASHES)  # every dash it maps is non-ASCII
     skip = _marker_starts(normalized)
     mentions = list(_digit_mentions(normalized, skip))
     present = word_set(text) & (_CONTEXT_WORDS if context else _RESPONSE_WORDS)
