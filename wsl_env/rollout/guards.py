@@ -7,7 +7,9 @@ enforce it: every token that would take a row past its limit of ``#`` characters
 tokens goes to the end-of-sequence token instead: a post that was about to start its hashtag line ends there, rather
 than writing on (masking alone made the shipped adapter ramble: written-dev posts that ask for no hashtags went on
 with repeated bullets). Rows without a limit (``None``), and rows whose masked tokens had no probability, decode
-exactly as without the guard.
+exactly as without the guard. Otherwise the end token can also win a step where the top choice had no ``#`` (its
+own probability plus the masked mass), and an over-limit ``#`` inside the body (a ``## heading``, ``#1``) ends the
+post there.
 
 It counts ``#`` characters, not hashtags, so a ``#1`` also uses up the allowance (the metric does not count ``#1``
 as a hashtag: the cap can only err towards fewer). The minimum (``min_hashtags``) is not enforced.
@@ -55,18 +57,29 @@ def _limits(limits: Sequence[int | None]) -> torch.Tensor:
     return torch.as_tensor([NO_LIMIT if limit is None else limit for limit in limits], dtype=torch.long)
 
 
-def _mask_over(logits: torch.Tensor, marks: torch.Tensor, left: torch.Tensor, eos_id: int) -> torch.Tensor:
+def _mask_over(logits: torch.Tensor, marks: torch.Tensor, left: torch.Tensor, eos_id: int,
+               most: int) -> torch.Tensor:
     """``logits`` with ``-inf`` wherever a token writes more ``#`` than its row has ``left``, that probability
     moved to ``eos_id`` (log-sum-exp of its logit and the masked ones, so the other tokens keep their probability).
+    ``most`` is ``marks.max()``: no row with at least that many left is touched.
     """
-    near = left < marks.max()
+    near = left < most
     if not bool(near.any()):
         return logits
-    over = (marks[: logits.shape[-1]].unsqueeze(0) > left.unsqueeze(-1)) & near.unsqueeze(-1)
+    width = logits.shape[-1]
+    if marks.shape[0] < width:  # logits wider than the tokenizer (a padded LM head): the extra ids write no "#"
+        marks = torch.nn.functional.pad(marks, (0, width - marks.shape[0]))
+    over = (marks[:width].unsqueeze(0) > left.unsqueeze(-1)) & near.unsqueeze(-1)
     masked = logits.masked_fill(over, float("-inf"))
     moved = torch.logsumexp(torch.where(over, logits, float("-inf")), dim=-1)
     masked[:, eos_id] = torch.logaddexp(logits[:, eos_id], moved)
     return masked
+
+
+def _end_id(eos_id: object) -> int:
+    if isinstance(eos_id, bool) or not isinstance(eos_id, int) or eos_id < 0:
+        raise ValueError(f"the hashtag cap needs the end-of-sequence token id, got {eos_id!r}")
+    return eos_id
 
 
 class HashtagCap:
@@ -76,7 +89,8 @@ class HashtagCap:
 
     def __init__(self, marks: torch.Tensor, limits: Sequence[int | None], eos_id: int) -> None:
         self.marks = marks
-        self.eos_id = eos_id
+        self.most = int(marks.max())
+        self.eos_id = _end_id(eos_id)
         self.limits = _limits(limits).to(marks.device)
         self.used = torch.zeros_like(self.limits)
 
@@ -85,7 +99,7 @@ class HashtagCap:
         a prompt past its limit; the same tensor when no row is that close to its limit.
         """
         index = torch.as_tensor(rows, dtype=torch.long, device=self.used.device)
-        return _mask_over(logits, self.marks, self.limits[index] - self.used[index], self.eos_id)
+        return _mask_over(logits, self.marks, self.limits[index] - self.used[index], self.eos_id, self.most)
 
     def update(self, tokens: torch.Tensor, rows: Sequence[int]) -> None:
         """Count the ``#`` of the tokens just chosen (``tokens[j]`` for prompt ``rows[j]``)."""
@@ -99,14 +113,16 @@ class HashtagCapProcessor:
 
     def __init__(self, marks: torch.Tensor, limits: Sequence[int | None], prompt_length: int, eos_id: int) -> None:
         self.marks = marks
-        self.eos_id = eos_id
-        self.limits = _limits(limits)
+        self.most = int(marks.max())
+        self.eos_id = _end_id(eos_id)
+        self.limits = _limits(limits).to(marks.device)
         self.prompt_length = prompt_length
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        marks = self.marks.to(scores.device)
-        used = marks[input_ids[:, self.prompt_length :]].sum(dim=-1)
-        return _mask_over(scores, marks, self.limits.to(scores.device) - used, self.eos_id)
+        if self.marks.device != scores.device:  # moved once, on the first step
+            self.marks, self.limits = self.marks.to(scores.device), self.limits.to(scores.device)
+        used = self.marks[input_ids[:, self.prompt_length :]].sum(dim=-1)
+        return _mask_over(scores, self.marks, self.limits - used, self.eos_id, self.most)
 
 
 __all__ = ["NO_LIMIT", "HashtagCap", "HashtagCapProcessor", "hash_marks"]

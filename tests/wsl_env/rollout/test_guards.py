@@ -59,6 +59,20 @@ def test_cap_rejects_bad_limits(limits) -> None:
         HashtagCap(torch.tensor([0, 1]), limits, eos_id=0)
 
 
+@pytest.mark.parametrize("eos_id", [None, -1, True])
+def test_cap_needs_an_end_token(eos_id) -> None:
+    with pytest.raises(ValueError, match="end-of-sequence token id"):
+        HashtagCap(torch.tensor([0, 1]), [0], eos_id=eos_id)
+    with pytest.raises(ValueError, match="end-of-sequence token id"):
+        HashtagCapProcessor(torch.tensor([0, 1]), [0], prompt_length=1, eos_id=eos_id)
+
+
+def test_cap_handles_logits_wider_than_the_marks() -> None:
+    cap = HashtagCap(torch.tensor([0, 1]), [0], eos_id=0)
+    masked = cap.mask(torch.zeros(1, 4), [0])  # two padded ids beyond the tokenizer
+    assert torch.isinf(masked[0, 1]) and (masked[0, 2:] == 0).all()
+
+
 def test_processor_counts_only_the_generated_part() -> None:
     marks = torch.tensor([0, 1, 0, 2])
     processor = HashtagCapProcessor(marks, [1, 1, None], prompt_length=2, eos_id=0)
