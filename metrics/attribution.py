@@ -72,6 +72,13 @@ _TOP = re.compile(
     r"\bthe[ \t]+(?:top|best|highest|biggest)[ \t]+(?:single[ \t]+)?(?:ride|wave|heat[ \t]+(?:total|score))\b"
     r"[^.;!?]{0,60}$"
 )
+# "a best heat of 13.79 per heat": a superlative single heat or wave right before the number wins over a rate after
+# it (a best heat is one heat's total, not an average), unless the clause also says it averages.
+_SUPERLATIVE_BEFORE = re.compile(
+    r"\b(?:top|best|highest|biggest)[ \t]+(?:single[ \t]+)?(?:ride|wave|heat)(?:[ \t]+(?:total|score))?"
+    r"(?:[ \t]+(?:of|was|is|at|:))?[ \t]*(?:an?[ \t]+)?$"
+)
+_AVERAGE_WORD = re.compile(r"\baverag|\bavg\b|\bmean\b")
 # "... 1.71 were the top single ride of the heat", "17.10 is the highest heat total": the superlative after it.
 _TOP_AFTER = re.compile(
     r"[ \t]+(?:is|was|were|are|as)[ \t]+the[ \t]+(?:top|best|highest|biggest)[ \t]+(?:single[ \t]+)?"
@@ -200,6 +207,9 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
             stat, span = after_statistic(after, mention.value, integer)
             if stat == "heats" and adjacent in ("wins", "losses"):
                 stat = adjacent  # "won 15 heats", "lost 7 heats": heats won or lost, not surfed
+        if (stat in ("avg_heat", "avg_wave") and span and _SUPERLATIVE_BEFORE.search(lower, window, mention.start)
+                and not _AVERAGE_WORD.search(lower, window, mention.start)):
+            stat = before_statistic(lower, window, mention.start, adjacent, integer) or stat
         if i in forced and (stat is None or stat in ("wins", "losses", "heats")):
             stat = forced[i]
         of = (i + 1 < len(numbers) and forced.get(i) != "heats"  # "won 21 of 27 from 36,770": 27 ends the pair

@@ -73,3 +73,19 @@ def test_context_formats(context: str, expected: dict[str, tuple]) -> None:
 def test_post_subjects(post: str, number: str, subject: str | None) -> None:
     context = "Kai Moana beat Leo Santos. Nalu Nakoa won the Pelican Point Challenge."
     assert readings(post, context)[number][0] == subject
+
+
+@pytest.mark.parametrize(
+    ("post", "number", "statistic"),
+    [
+        # a superlative single heat or wave before the number outweighs a rate after it
+        ("Lani Ortega scored a best heat of 13.79 per heat.", "13.79", "heat_total"),
+        ("Her best wave was a 7.40 per wave.", "7.40", "wave_score"),
+        # ... unless the clause says it averages, or no superlative is there
+        ("Her best heat came early; she averaged 13.79 per heat.", "13.79", "avg_heat"),
+        ("Lani Ortega scored 13.79 per heat.", "13.79", "avg_heat"),
+    ],
+)
+def test_superlative_before_a_rate(post: str, number: str, statistic: str) -> None:
+    context = "Lani Ortega has an average heat score of 13.79 and a best heat total of 16.01."
+    assert readings(post, context)[number][1] == statistic
