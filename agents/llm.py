@@ -14,7 +14,7 @@ from wsl_env.envs.common import ROLLOUT_ATTENTION, eos_ids_of
 from wsl_env.models import EMBEDDED_ALIAS, load_model
 from wsl_env.prompt import SYSTEM_PROMPT, render_prompt
 from wsl_env.rollout.generation import Sampling, choose_tokens, decode
-from wsl_env.rollout.guards import HashtagCap, HashtagCapProcessor, hash_marks
+from wsl_env.rollout.guards import HashtagCap, HashtagCapProcessor, end_token, hash_marks
 from wsl_env.schema import TaskLike, as_task
 
 
@@ -153,27 +153,22 @@ class LLMAgent:
             marks = hash_marks(self.tokenizer, self.model.config.vocab_size).to(self.model.device)
         if self.backend == "engine":
             ids = [self.tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
-            cap = HashtagCap(marks, limits, self._end_id(eos)) if marks is not None and limits is not None else None
+            cap = None if limits is None else HashtagCap(marks, limits, end_token(self.tokenizer, eos))
             return decode(self.model, ids, max_new_tokens, eos, self.tokenizer.pad_token_id, self.sampling, generator,
                           cap=cap)
         enc = self.tokenizer(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
         kwargs = self._generation_kwargs(max_new_tokens)
-        if marks is not None and limits is not None:
+        if limits is not None:
             from transformers import LogitsProcessorList
 
             kwargs["logits_processor"] = LogitsProcessorList(
-                [HashtagCapProcessor(marks, limits, enc["input_ids"].shape[1], self._end_id(eos))])
+                [HashtagCapProcessor(marks, limits, enc["input_ids"].shape[1], end_token(self.tokenizer, eos))])
         out = self.model.generate(**enc, **kwargs)
         rows = []
         for ids in out[:, enc["input_ids"].shape[1] :].tolist():
             end = next((i + 1 for i, t in enumerate(ids) if t in eos), len(ids))
             rows.append(ids[:end])
         return rows
-
-    def _end_id(self, eos: frozenset[int]) -> int:
-        """The end-of-sequence id that takes the hashtag cap's masked probability."""
-        end = self.tokenizer.eos_token_id
-        return end if end in eos or not eos else min(eos)
 
     def act_text(self, observation: str, info: Mapping[str, Any]) -> str:
         """The action in WSLAnalytics-Response-v0."""

@@ -27,7 +27,7 @@ from serve.config import BASE_VERSION, ServerConfig
 from serve.stops import StopScanner, truncate_at_stop
 from wsl_env.artifacts import Adapter
 from wsl_env.prompt import render_prompt
-from wsl_env.rollout.guards import HashtagCapProcessor, hash_marks
+from wsl_env.rollout.guards import HashtagCapProcessor, end_token, hash_marks
 from wsl_env.schema import TaskLike
 
 log = logging.getLogger("serve.engine")
@@ -302,18 +302,14 @@ class Engine:
         if params.max_hashtags is not None:
             marks = hash_marks(self.tokenizer, self.model.config.vocab_size)
             kwargs["logits_processor"] = LogitsProcessorList(
-                [HashtagCapProcessor(marks, [params.max_hashtags] * copies, ids.shape[1], self._end_id())])
+                [HashtagCapProcessor(marks, [params.max_hashtags] * copies, ids.shape[1],
+                                     end_token(self.tokenizer, self._eos_ids))])
         if params.temperature > 0:
             kwargs.update(do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=0)
         else:  # silence the model's own sampling defaults, which greedy decoding ignores
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         out = self.model.generate(**kwargs)
         return [row.tolist() for row in out[:, ids.shape[1] :]]
-
-    def _end_id(self) -> int:
-        """The end-of-sequence id that takes the hashtag cap's masked probability."""
-        end = self.tokenizer.eos_token_id
-        return end if end in self._eos_ids or not self._eos_ids else min(self._eos_ids)
 
     def _completion(self, new_ids: list[int], stops: Sequence[str]) -> Completion:
         end = next((i + 1 for i, token in enumerate(new_ids) if token in self._eos_ids), None)

@@ -156,8 +156,7 @@ def prompt_pool(tasks: Sequence[Task], pool: str = "all") -> list[Task]:
     if not exact:
         raise ValueError(f"prompt_pool {pool!r}: none of the {len(tasks)} training tasks asks for an exact hashtag "
                          "count")
-    answer_share = 1.0 - len(refuse) / len(tasks)
-    keep = set(map(id, exact + refuse[:round(len(exact) * (1.0 - answer_share) / answer_share)]))
+    keep = set(map(id, exact + refuse[:round(len(exact) * len(refuse) / (len(tasks) - len(refuse)))]))
     return [t for t in tasks if id(t) in keep]
 
 

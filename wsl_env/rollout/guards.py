@@ -76,6 +76,14 @@ def _mask_over(logits: torch.Tensor, marks: torch.Tensor, left: torch.Tensor, eo
     return masked
 
 
+def end_token(tokenizer: Any, eos_ids: frozenset[int]) -> int:
+    """The end-of-sequence id that takes the cap's masked probability: the tokenizer's own EOS where it is one of the
+    ids that end a row (``eos_ids``), else the smallest of those.
+    """
+    end = tokenizer.eos_token_id
+    return end if end in eos_ids or not eos_ids else min(eos_ids)
+
+
 def _end_id(eos_id: object) -> int:
     if isinstance(eos_id, bool) or not isinstance(eos_id, int) or eos_id < 0:
         raise ValueError(f"the hashtag cap needs the end-of-sequence token id, got {eos_id!r}")
@@ -125,4 +133,4 @@ class HashtagCapProcessor:
         return _mask_over(scores, self.marks, self.limits - used, self.eos_id, self.most)
 
 
-__all__ = ["NO_LIMIT", "HashtagCap", "HashtagCapProcessor", "hash_marks"]
+__all__ = ["NO_LIMIT", "HashtagCap", "HashtagCapProcessor", "end_token", "hash_marks"]
