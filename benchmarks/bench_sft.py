@@ -27,6 +27,8 @@ LoRA adapter (r=16, alpha=32 on all seven projections of every layer) and 8 rows
   ``no_checkpointing`` in both time and memory.
 - ``full_head`` (not in the default set): ``fast`` with ``--compact_lm_head false``: TRL's fused LM head projects
   and scores every position and masks the prompt's afterwards, as TRL does off Triton devices (``train.lm_head``).
+- ``lora_top15`` (not in the default set): ``fast`` with ``--lora_layers 15``: adapters on the last 15 of
+  SmolLM2's 30 decoder layers only, so the 15 below are neither recomputed nor back-propagated (``train.lora``).
 - ``compiled`` (not in the default set): ``fast`` with ``--torch_compile true`` (inductor; the first step, which
   compiles, is the untimed warm-up, but later batches of new lengths may compile again inside the timed steps).
 
@@ -44,18 +46,19 @@ from benchmarks._variants import LastStepProfile, StepClock, emit_json, run_vari
 
 ROWS_PER_STEP = 8
 VARIANTS = ("stock", "fast", "padding_free", "compiled", "no_checkpointing", "checkpoint_every_2", "checkpoint_every_3",
-            "full_head")
+            "full_head", "lora_top15")
 DEFAULT_VARIANTS = ("stock", "fast", "padding_free")
 LABELS = {"stock": "TRL SFTTrainer defaults, fp32", "fast": "train.sft", "padding_free": "train.sft, padding-free",
           "compiled": "train.sft, torch.compile", "no_checkpointing": "train.sft, no activation checkpointing",
           "checkpoint_every_2": "train.sft, every 2nd layer checkpointed",
           "checkpoint_every_3": "train.sft, every 3rd layer checkpointed",
-          "full_head": "train.sft, LM head on every position"}
+          "full_head": "train.sft, LM head on every position",
+          "lora_top15": "train.sft, LoRA on the last 15 layers"}
 VARIANT_FLAGS = {"padding_free": ["--padding_free", "true", "--max_length", "None"],
                  "compiled": ["--torch_compile", "true"], "no_checkpointing": ["--activation_checkpointing", "false"],
                  "checkpoint_every_2": ["--activation_checkpointing_kwargs", '{"every_n_layers": 2}'],
                  "checkpoint_every_3": ["--activation_checkpointing_kwargs", '{"every_n_layers": 3}'],
-                 "full_head": ["--compact_lm_head", "false"]}
+                 "full_head": ["--compact_lm_head", "false"], "lora_top15": ["--lora_layers", "15"]}
 COMPARISONS = {  # result key: (variant, baseline, printed as)
     "speedup": ("fast", "stock", "speedup (target >= 3x)"),
     "padding_free_vs_fast": ("padding_free", "fast", "padding-free vs padded"),
@@ -64,6 +67,7 @@ COMPARISONS = {  # result key: (variant, baseline, printed as)
     "checkpoint_every_2_vs_fast": ("checkpoint_every_2", "fast", "every 2nd layer checkpointed vs every layer"),
     "checkpoint_every_3_vs_fast": ("checkpoint_every_3", "fast", "every 3rd layer checkpointed vs every layer"),
     "fast_vs_full_head": ("fast", "full_head", "LM head on labelled positions vs on every position"),
+    "lora_top15_vs_fast": ("lora_top15", "fast", "LoRA on the last 15 layers vs on all"),
 }
 
 
@@ -85,9 +89,10 @@ def run_variant(variant: str, model_name: str, steps: int, profile: bool = False
     """
     from trl import SFTConfig, SFTTrainer
 
-    from train.common import configure_cpu, count_trainable, lora_config, parse_config
+    from train.common import configure_cpu, count_trainable, parse_config
     from train.data import to_dataset
     from train.lm_head import compact_lm_head
+    from train.lora import StopBackwardAtAdapters, lora_config
     from train.sft import SFTRunConfig, build_trainer
     from wsl_env.models import load_model
 
@@ -107,10 +112,11 @@ def run_variant(variant: str, model_name: str, steps: int, profile: bool = False
             args = SFTConfig(output_dir=tmp, bf16=False, max_steps=steps, per_device_train_batch_size=ROWS_PER_STEP,
                              save_strategy="no", logging_steps=1, report_to="none", use_cpu=True, disable_tqdm=True)
             trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                                 peft_config=lora_config(ours), callbacks=callbacks)
+                                 peft_config=lora_config(ours, model.config.num_hidden_layers), callbacks=callbacks)
         else:
             model, tokenizer = load_model(model_name, dtype=ours.model_dtype)
-            trainer = build_trainer(ours, model, tokenizer, dataset, callbacks=callbacks)
+            # train.sft's own callback (train.common.build_callbacks adds it to every run)
+            trainer = build_trainer(ours, model, tokenizer, dataset, callbacks=[*callbacks, StopBackwardAtAdapters()])
         trainable, _ = count_trainable(trainer.model)
         trainer.train()
     record = trainer_record(variant, trainer, clock, trainable, batch=trainer.args.per_device_train_batch_size,

@@ -65,7 +65,6 @@ from train.common import (
     configure_cpu,
     finish_run,
     load_policy,
-    lora_config,
     parse_config,
     prepare_run_dir,
     report_trainable,
@@ -83,6 +82,7 @@ from train.data import (
 )
 from train.falsify import falsified_post
 from train.lm_head import compact_lm_head
+from train.lora import lora_config
 from wsl_env.schema import Task
 
 PAIRS_FILE = "pairs.jsonl"
@@ -380,7 +380,7 @@ def main(config: DPORunConfig) -> dict[str, Any]:
         args=config,
         train_dataset=to_dataset(rows),
         processing_class=tokenizer,
-        peft_config=None if config.sft_adapter else lora_config(config),
+        peft_config=None if config.sft_adapter else lora_config(config, model.config.num_hidden_layers),
         callbacks=build_callbacks(config),
     )
     trainable = report_trainable(trainer.model)

@@ -23,12 +23,12 @@ from train.common import (
     configure_cpu,
     finish_run,
     load_policy,
-    lora_config,
     prepare_run_dir,
     report_trainable,
 )
 from train.data import DEFAULT_GENERATOR_SEED, GeneratorArgs, prompt_pool, prompt_rows, to_dataset, training_tasks
 from train.lm_head import compact_lm_head
+from train.lora import lora_config
 
 COMPONENT_REWARDS: tuple[str, ...] = ("wsl_structure", "wsl_fact", "wsl_safety")
 
@@ -135,7 +135,7 @@ def run_online(config: OnlineArgs, trainer_cls: Any, extra: dict[str, Any] | Non
         args=config,
         train_dataset=to_dataset(rows),
         processing_class=tokenizer,
-        peft_config=None if config.sft_adapter else lora_config(config),
+        peft_config=None if config.sft_adapter else lora_config(config, model.config.num_hidden_layers),
         callbacks=build_callbacks(config),
     )
     trainable = report_trainable(trainer.model)

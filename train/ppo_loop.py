@@ -21,13 +21,13 @@ from train.common import (
     data_hash,
     git_commit,
     load_policy,
-    lora_config,
     peak_rss_mb,
     prepare_run_dir,
     report_trainable,
     write_manifest,
 )
 from train.data import training_tasks
+from train.lora import lora_config
 from train.ppo_math import AdaptiveKL, gae, ppo_losses, whiten
 from train.ppo_rollout import Episodes, collect, score
 from train.progress import any_process
@@ -107,7 +107,7 @@ def run(config: Any) -> dict[str, Any]:
     if config.sft_adapter is None:
         from peft import get_peft_model
 
-        model = get_peft_model(model, lora_config(config))
+        model = get_peft_model(model, lora_config(config, model.config.num_hidden_layers))
     reference = load_model(base, adapter=config.sft_adapter, dtype=config.model_dtype)[0].eval()
     head = ValueHead(model.config.hidden_size)
     trainable = [p for p in model.parameters() if p.requires_grad] + list(head.parameters())

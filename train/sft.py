@@ -45,7 +45,6 @@ from train.common import (
     configure_cpu,
     finish_run,
     load_policy,
-    lora_config,
     parse_config,
     prepare_run_dir,
     report_trainable,
@@ -60,6 +59,7 @@ from train.data import (
     training_tasks,
 )
 from train.lm_head import compact_lm_head
+from train.lora import lora_config
 
 
 @dataclass
@@ -114,7 +114,7 @@ def build_trainer(config: SFTRunConfig, model: Any, tokenizer: Any, train_datase
         train_dataset=train_dataset,
         eval_dataset=eval_dataset,
         processing_class=tokenizer,
-        peft_config=None if hasattr(model, "peft_config") else lora_config(config),
+        peft_config=None if hasattr(model, "peft_config") else lora_config(config, model.config.num_hidden_layers),
         callbacks=callbacks,
     )
 

@@ -193,6 +193,8 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("grpo-shapes-sft", "grpo", "GRPORunConfig", "grpo-shapes-sft"),  # then grpo-shapes' GRPO (shipped)
         ("grpo-gen8", "grpo", "GRPORunConfig", "grpo-gen8"),  # the same with eight samples per prompt
         ("grpo-counts", "grpo", "GRPORunConfig", "grpo-counts"),  # grpo-shapes-sft continued on exact counts
+        ("sft-fast-top15", "sft", "SFTRunConfig", "sft-fast-top15"),  # sft-copy's 400 steps, LoRA on 15 layers
+        ("grpo-fast-top15", "grpo", "GRPORunConfig", "grpo-fast-top15"),  # then grpo-fast-bf16's 24 steps
     ],
 )
 def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_name: str) -> None:
@@ -209,9 +211,12 @@ def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_n
     if file == "grpo-gen8":  # eight samples of one prompt per step, the same completions per step as before
         per_step = config.per_device_train_batch_size * config.gradient_accumulation_steps
         assert (config.num_generations, per_step) == (8, 8)
+    if file == "sft-fast-top15":  # the layers option reaches the config; the rest is sft-copy's schedule
+        assert (config.lora_layers, config.max_steps) == (15, 400)
 
 
-@pytest.mark.parametrize(("sft", "grpo"), [("sft-fast", "grpo-fast"), ("sft-fast-bf16", "grpo-fast-bf16")])
+@pytest.mark.parametrize(("sft", "grpo"), [("sft-fast", "grpo-fast"), ("sft-fast-bf16", "grpo-fast-bf16"),
+                                             ("sft-fast-top15", "grpo-fast-top15")])
 def test_each_fast_recipe_grpo_phase_starts_from_its_sft_phase(sft: str, grpo: str) -> None:
     from train.grpo import GRPORunConfig
 

@@ -51,9 +51,10 @@ def test_fast_trainer_class_mixes_in_what_is_asked() -> None:
 
 
 def _trainer(trainer_cls: type, model_dir: Path, task_file: Path, tmp_path: Path) -> Any:
-    from train.common import load_policy, lora_config, parse_config
+    from train.common import load_policy, parse_config
     from train.data import prompt_rows, to_dataset, training_tasks
     from train.grpo import GRPORunConfig
+    from train.lora import lora_config
     from train.online import reward_funcs
 
     config = parse_config(GRPORunConfig, ["--model", str(model_dir), "--artifacts_root", str(tmp_path),
@@ -62,7 +63,7 @@ def _trainer(trainer_cls: type, model_dir: Path, task_file: Path, tmp_path: Path
     model, tokenizer, _ = load_policy(config)
     rows = prompt_rows(training_tasks(str(task_file), 0, 1, 4, shuffle_seed=0))
     return trainer_cls(model=model, reward_funcs=reward_funcs(config), args=config, train_dataset=to_dataset(rows),
-                       processing_class=tokenizer, peft_config=lora_config(config))
+                       processing_class=tokenizer, peft_config=lora_config(config, model.config.num_hidden_layers))
 
 
 def test_greedy_completions_equal_trls_generate(tiny_model_dir: Path, task_file: Path, tmp_path: Path) -> None:

@@ -97,11 +97,12 @@ def test_whiten_and_adaptive_kl() -> None:
 def _policy(tiny_model_dir: Path):
     from peft import get_peft_model
 
-    from train.common import lora_config
+    from train.lora import lora_config
     from wsl_env.models import load_model
 
     model, tokenizer = load_model(str(tiny_model_dir))
-    return get_peft_model(model, lora_config(PPORunConfig(run_name="x", output_dir="/tmp/x"))), tokenizer
+    config = PPORunConfig(run_name="x", output_dir="/tmp/x")
+    return get_peft_model(model, lora_config(config, model.config.num_hidden_layers)), tokenizer
 
 
 @pytest.mark.parametrize("action_mode", ["topk", "vocab"])
