@@ -127,6 +127,11 @@ _DEFAULT_WEIGHTS = RewardWeights()
 
 
 @functools.lru_cache(maxsize=64)
+def _component_sum(weights: RewardWeights) -> float:
+    return sum(getattr(weights, name) for name in _COMPONENTS)
+
+
+@functools.lru_cache(maxsize=64)
 def _weights_dict(weights: RewardWeights) -> dict[str, Any]:
     return weights.to_dict()
 
@@ -194,10 +199,7 @@ def _score(task: object, response: str, weights: WeightsLike) -> Scores:
     facts = analyze_facts(task_fields, parse, attribution=w.attribution, coverage_floor=w.coverage_floor)
     safety = analyze_safety(task_fields, parse, verdict=verdict)
 
-    parts = {"structure": structure.score, "fact": facts.score, "safety": safety.score}
-    numerator = sum(getattr(w, name) * parts[name] for name in _COMPONENTS)
-    denominator = sum(getattr(w, name) for name in _COMPONENTS)
-    weighted = numerator / denominator
+    weighted = (w.structure * structure.score + w.fact * facts.score + w.safety * safety.score) / _component_sum(w)
     content = 1.0
     if w.min_answer_words > 0 and not task_fields.refuse and not verdict.is_refusal:
         content = min(1.0, max(0, structure.words - structure.hashtag_count) / w.min_answer_words)

@@ -22,7 +22,6 @@ and so does any sum or difference of two context numbers.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from metrics._task import TaskFields, check_response, read_task
@@ -125,7 +124,9 @@ def analyze_facts(fields: TaskFields, response: str | Parse, *, attribution: boo
     if not fields.refuse and context_numbers:
         coverage = min(1.0, len(used) / min(COVERAGE_TARGET, context_numbers))
         score = precision * (coverage_floor + (1.0 - coverage_floor) * coverage)
-    counts = Counter(c.verdict for c in claims)
+    counts: dict[str, int] = {}
+    for claim in claims:
+        counts[claim.verdict] = counts.get(claim.verdict, 0) + 1
     return FactReport(
         score=score,
         precision=precision,
@@ -137,7 +138,7 @@ def analyze_facts(fields: TaskFields, response: str | Parse, *, attribution: boo
         context_numbers=context_numbers,
         context_numbers_used=len(used),
         claims=tuple(claims),
-        verdicts=tuple((v, counts[v]) for v in VERDICTS if counts[v]),
+        verdicts=tuple((v, counts[v]) for v in VERDICTS if counts.get(v)),
         misattributed=tuple(misattributed[:_MAX_LISTED]),
         false_count=false_count,
     )

@@ -16,6 +16,9 @@ def _ngrams(tokens: list[str]) -> list[tuple[str, ...]]:
     return list(zip(*(tokens[i:] for i in range(COPY_NGRAM)), strict=False))
 
 
+_RUN = b"\x01" * COPY_NGRAM  # COPY_NGRAM words in a row that the context holds
+
+
 @functools.lru_cache(maxsize=4096)
 def _context_ngrams(context: str) -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
     """The context's word 8-grams, and its distinct words."""
@@ -36,7 +39,10 @@ def copied_share(context: str, response: str, response_tokens: tuple[str, ...] |
     if not source:
         return 0.0
     # Only a run of COPY_NGRAM or more words that all occur in the context can hold a copied 8-gram, and most posts
-    # have none (their own words break every run), so only those runs are cut into 8-grams and looked up.
+    # have none (their own words break every run), so only those runs are cut into 8-grams and looked up. Whether
+    # there is any run is one substring search over a byte per word.
+    if _RUN not in bytes(map(vocabulary.__contains__, words)):
+        return 0.0
     copied, run_start = 0, 0
     for i, known in enumerate(map(vocabulary.__contains__, words)):
         if not known:

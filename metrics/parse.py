@@ -22,7 +22,9 @@ __all__ = ["Parse", "as_parse", "count_bullets", "count_word_chunks", "find_hash
 _BULLET_LINE = r"[ \t]*(?:\*\*|__)?\d{1,3}[.)](?:\*\*|__)?[ \t]+\S"
 _FIRST_BULLET = re.compile(_BULLET_LINE)
 _BULLET = re.compile("\n" + _BULLET_LINE)
-_HASHTAG = re.compile(r"(?=#)(?<![\w#&/])#([A-Za-z_]\w*)")
+# "#" first, then the character before it checked by a two-character lookbehind: a literal first character lets the
+# engine jump between the "#"s (6x faster than a lookahead "(?=#)" first, which it tries at every position).
+_HASHTAG = re.compile(r"#(?<![\w#&/]#)([A-Za-z_]\w*)")
 _ALNUM = re.compile(r"[^\W_]")
 
 
@@ -36,12 +38,22 @@ def find_hashtags(text: str) -> list[str]:
     return _HASHTAG.findall(text)
 
 
+# ASCII punctuation and control characters (neither letters, digits nor whitespace): deleting them from ASCII text
+# removes exactly the chunks that hold no letter or digit, and leaves the others (whitespace stays where it was).
+_DELETE_ASCII_PUNCTUATION = str.maketrans(
+    "", "", "".join(c for c in map(chr, range(128)) if not c.isalnum() and not c.isspace())
+)
+
+
 def count_word_chunks(text: str) -> int:
     """Whitespace-separated chunks that hold a letter or digit (bullet markers included)."""
+    if text.isascii():
+        return len(text.translate(_DELETE_ASCII_PUNCTUATION).split())
     # str.isalnum is exactly the regex class [^\W_]; most chunks are all-alphanumeric, and filterfalse skips them in C,
     # so only punctuated chunks ("17.10,", "#WSL") reach the regex.
     chunks = text.split()
     return len(chunks) - sum(1 for chunk in filterfalse(str.isalnum, chunks) if not _ALNUM.search(chunk))
+
 
 # A sentence ends at a line break, at ";" or " | " (clauses of stat lines), or at ".", "!" or "?" followed by
 # space, unless the word before the dot is an abbreviation ("No. 4", "def.", "vs."), an initial ("T. Lowe") or a

@@ -334,13 +334,14 @@ def normalize_text(text: str, limit: int = _SCAN_CHARS) -> str:
     Only the first ``limit`` characters are read: the detector never looks further.
     """
     head = text[:limit]
-    if _NEEDS_TRANSLATION.search(head):
+    # Every character it maps is non-ASCII but the backtick: ASCII text without one needs no search.
+    if (not head.isascii() or "`" in head) and _NEEDS_TRANSLATION.search(head):
         head = head.translate(_QUOTES)
     head = " ".join(head.lower().split())
     if "*" in head or "__" in head:
         head = _EMPHASIS.sub("", head)
     head = _LEADING_MARKERS.sub("", head)
-    if "1" in head or "number one" in head:
+    if ("1" in head and "no" in head) or "number one" in head:  # what the idioms need to be there
         head = _IDIOMS.sub("#1", head)
     return head
 

@@ -40,7 +40,7 @@ __all__ = [
 REFUSAL_MAX_WORDS = 120
 # Share of repeated word 4-grams tolerated in normal prose before it counts as a loop.
 _NGRAM_TOLERANCE = 0.1
-_NGRAM = 4
+_NGRAM = 4  # repetition() spells out the four slices of a 4-gram
 
 _ALNUM = re.compile(r"[^\W_]")
 _LINE_MARKER = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)])?\s*")
@@ -108,7 +108,7 @@ def repetition(text: str | Parse) -> float:
     words = parse.tokens
     ngram_share = 0.0
     if len(words) >= 2 * _NGRAM:
-        distinct = len(set(zip(*(words[i:] for i in range(_NGRAM)), strict=False)))
+        distinct = len(set(zip(words, words[1:], words[2:], words[3:], strict=False)))  # the word 4-grams
         repeated = 1.0 - distinct / (len(words) - _NGRAM + 1)
         ngram_share = max(0.0, repeated - _NGRAM_TOLERANCE) / (1.0 - _NGRAM_TOLERANCE)
     return max(_duplicate_share(lines), _duplicate_share(sentences), ngram_share)

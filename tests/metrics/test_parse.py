@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.parse import Parse, count_bullets, sentence_spans
+from metrics.parse import Parse, count_bullets, count_word_chunks, find_hashtags, sentence_spans
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,37 @@ def test_count_bullets(text: str, bullets: int) -> None:
 @given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
 def test_count_bullets_matches_the_single_regex_specification(text: str) -> None:
     assert count_bullets(text) == len(_BULLET_SPEC.findall(text))
+
+
+# The plain definitions the fast paths must equal: a word chunk holds a character of the class [^\W_]; a hashtag is a
+# "#" not preceded by a word character, "#", "&" or "/", then a name.
+_WORD_CHUNK_SPEC = re.compile(r"[^\W_]")
+_HASHTAG_SPEC = re.compile(r"(?<![\w#&/])#([A-Za-z_]\w*)")
+_CHUNK_TEXT = st.text(alphabet=st.sampled_from([chr(i) for i in range(128)] + ["é", "\u2019", "\u00a0", "٣", "_"]),
+                      max_size=60)
+
+
+@pytest.mark.parametrize(
+    ("text", "chunks"),
+    [
+        ("1. Kai posted 17.10 - a heat win!", 7),  # "-" holds no letter or digit; the marker "1." does
+        ("#WSL #1 -- ...", 2),  # hashtags are chunks with letters or digits
+        ("_ __ a_b", 1),  # "_" is no letter or digit
+        ("café — ok", 2),  # non-ASCII text takes the regex path
+        ("", 0),
+    ],
+)
+def test_count_word_chunks(text: str, chunks: int) -> None:
+    assert count_word_chunks(text) == chunks
+
+
+@settings(max_examples=600, deadline=None)
+@given(_CHUNK_TEXT)
+def test_count_word_chunks_matches_the_plain_definition(text: str) -> None:
+    assert count_word_chunks(text) == sum(1 for chunk in text.split() if _WORD_CHUNK_SPEC.search(chunk))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(["#", "a", "Z", "_", "1", " ", "&", "/", "\n", "é", "-"]), max_size=30).map("".join))
+def test_find_hashtags_matches_the_plain_definition(text: str) -> None:
+    assert find_hashtags(text) == _HASHTAG_SPEC.findall(text)
