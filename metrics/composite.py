@@ -199,7 +199,8 @@ def _score(task: object, response: str, weights: WeightsLike) -> Scores:
     facts = analyze_facts(task_fields, parse, attribution=w.attribution, coverage_floor=w.coverage_floor)
     safety = analyze_safety(task_fields, parse, verdict=verdict)
 
-    weighted = (w.structure * structure.score + w.fact * facts.score + w.safety * safety.score) / _component_sum(w)
+    # sum() of a tuple, as the denominator: Python 3.12's sum() rounds differently from a written-out a + b + c
+    weighted = sum((w.structure * structure.score, w.fact * facts.score, w.safety * safety.score)) / _component_sum(w)
     content = 1.0
     if w.min_answer_words > 0 and not task_fields.refuse and not verdict.is_refusal:
         content = min(1.0, max(0, structure.words - structure.hashtag_count) / w.min_answer_words)

@@ -38,8 +38,9 @@ def find_hashtags(text: str) -> list[str]:
     return _HASHTAG.findall(text)
 
 
-# ASCII punctuation and control characters (neither letters, digits nor whitespace): deleting them from ASCII text
-# removes exactly the chunks that hold no letter or digit, and leaves the others (whitespace stays where it was).
+# ASCII characters that are neither letters, digits nor whitespace (punctuation, "_", and the control characters
+# str.isspace does not count): deleting them from ASCII text removes exactly the chunks that hold no letter or digit,
+# and leaves the others (whitespace stays where it was).
 _DELETE_ASCII_PUNCTUATION = str.maketrans(
     "", "", "".join(c for c in map(chr, range(128)) if not c.isalnum() and not c.isspace())
 )

@@ -129,8 +129,9 @@ class RunArgs:
         default=None,
         metadata={"help": "Recompute activations in the backward pass; default on (TRL's default; the online "
                           "trainers turn it off while generating). SmolLM2 LoRA SFT at batch 4: peak RSS 3.2 GB "
-                          "instead of 4.5 GB, ~10%% slower. Only every n-th layer: --activation_checkpointing_kwargs "
-                          "'{\"every_n_layers\": 2}' (SmolLM2 SFT: 1.04x over 30 steps, 4.1 GB)."},
+                          "instead of 4.5 GB, ~10%% slower. Only every n-th layer (train.sft only): "
+                          "--activation_checkpointing_kwargs '{\"every_n_layers\": 2}' (SmolLM2 SFT: 1.04x over 30 "
+                          "steps, 4.1 GB)."},
     )
     bf16: bool | None = field(
         default=None,
@@ -173,6 +174,21 @@ class RunArgs:
         if self.activation_checkpointing is None:  # on by default; the deprecated alias, when given, still counts
             self.activation_checkpointing = self.gradient_checkpointing is not False
         super().__post_init__()
+        self._check_checkpointing_kwargs()
+
+    def _check_checkpointing_kwargs(self) -> None:
+        """TRL's DPO, GRPO and RLOO trainers switch checkpointing off and on again with the raw kwargs, which
+        ``torch.utils.checkpoint`` rejects when they hold transformers' own ``every_n_layers`` or ``offload``: say so
+        now rather than after the first generation.
+        """
+        if self.algorithm not in ("dpo", "grpo", "rloo"):
+            return
+        for name in ("activation_checkpointing_kwargs", "gradient_checkpointing_kwargs"):
+            given = getattr(self, name, None)
+            own = sorted({"every_n_layers", "offload"} & set(given)) if isinstance(given, dict) else []
+            if own:
+                raise ValueError(f"--{name} {own} works with train.sft only: TRL's {self.algorithm.upper()} trainer "
+                                 "re-enables activation checkpointing with these kwargs, which torch does not accept")
 
     @property
     def run_dir(self) -> Path:

@@ -54,16 +54,21 @@ def lora_config(config: Any, num_layers: int) -> Any:
 
 
 def reentrant_checkpointing(args: Any) -> bool:
-    """Whether a Trainer with these arguments checkpoints activations reentrantly.
+    """Whether a Trainer with these arguments may checkpoint activations reentrantly.
 
-    Transformers passes ``use_reentrant=False`` itself when the checkpointing kwargs hold nothing else (besides
-    its own ``every_n_layers`` and ``offload``); otherwise the kwargs go to ``torch.utils.checkpoint`` as given,
-    and anything but an explicit ``use_reentrant: false`` counts as reentrant here.
+    Transformers' Trainer passes ``use_reentrant=False`` itself when the checkpointing kwargs hold nothing else
+    (besides its own ``every_n_layers`` and ``offload``); otherwise the kwargs go to ``torch.utils.checkpoint`` as
+    given, and anything but an explicit ``use_reentrant: false`` counts as reentrant here. TRL writes the deprecated
+    alias ``gradient_checkpointing_kwargs`` (e.g. forcing ``use_reentrant=True`` for PEFT under DeepSpeed ZeRO-3) and
+    re-enables checkpointing with it around generation, so either field saying so counts.
     """
-    kwargs = dict(getattr(args, "activation_checkpointing_kwargs", None) or {})
-    kwargs.pop("every_n_layers", None)
-    kwargs.pop("offload", None)
-    return bool(kwargs) and kwargs.get("use_reentrant") is not False
+    for name in ("activation_checkpointing_kwargs", "gradient_checkpointing_kwargs"):
+        kwargs = dict(getattr(args, name, None) or {})
+        kwargs.pop("every_n_layers", None)
+        kwargs.pop("offload", None)
+        if kwargs and kwargs.get("use_reentrant") is not False:
+            return True
+    return False
 
 
 # The hooks transformers' ``enable_input_require_grads`` and PEFT install on the input embeddings.
@@ -114,6 +119,11 @@ class StopBackwardAtAdapters(TrainerCallback):
         _remove_input_grad_hooks(embeddings)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        """The model's own ``enable_input_require_grads`` again (the removed hooks are not put back: the next
+        ``enable_input_require_grads`` call installs them). Training that raises never gets here, so the no-op then
+        stays on that model object.
+        """
         if self.patched is not None:
-            del self.patched.enable_input_require_grads  # the class's method again
+            if vars(self.patched).get("enable_input_require_grads") is _skip_input_grads:
+                del self.patched.enable_input_require_grads  # the class's method again
             self.patched = None

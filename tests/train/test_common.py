@@ -284,3 +284,18 @@ def test_activation_checkpointing_and_its_deprecated_alias(flags: list[str], exp
 
     config = parse_config(SFTRunConfig, flags)
     assert config.activation_checkpointing is expected and config.gradient_checkpointing is expected
+
+
+@pytest.mark.parametrize("script", ["dpo", "grpo", "rloo"])
+def test_layer_selective_checkpointing_is_an_error_outside_sft(script: str) -> None:
+    import importlib
+
+    config_cls = getattr(importlib.import_module(f"train.{script}"), f"{script.upper()}RunConfig")
+    # TRL's trainer would pass every_n_layers to torch's checkpoint when it re-enables checkpointing, and crash there
+    with pytest.raises(ValueError, match=r"every_n_layers.*train.sft only"):
+        parse_config(config_cls, ["--activation_checkpointing_kwargs", '{"every_n_layers": 2}'])
+    assert parse_config(config_cls, []).activation_checkpointing  # the default is fine
+    from train.sft import SFTRunConfig
+
+    kwargs = parse_config(SFTRunConfig, ["--activation_checkpointing_kwargs", '{"every_n_layers": 2}'])
+    assert kwargs.activation_checkpointing_kwargs == {"every_n_layers": 2}  # train.sft takes it

@@ -59,6 +59,12 @@ def test_reentrant_checkpointing_reads_the_kwargs(kwargs: dict[str, Any] | None,
     assert reentrant_checkpointing(SimpleNamespace(activation_checkpointing_kwargs=kwargs)) is reentrant
 
 
+def test_reentrant_checkpointing_reads_trls_alias_too() -> None:
+    # TRL forces use_reentrant=True on the deprecated alias (PEFT under DeepSpeed ZeRO-3) and re-enables with it
+    args = SimpleNamespace(activation_checkpointing_kwargs=None, gradient_checkpointing_kwargs={"use_reentrant": True})
+    assert reentrant_checkpointing(args)
+
+
 def _checkpointed_lora(tokenizer: Any, lora_layers: int | None) -> Any:
     from peft import get_peft_model
 
@@ -109,16 +115,25 @@ def test_stopping_the_backward_keeps_every_lora_gradient(tokenizer: Any, lora_la
 
 
 def test_the_backward_is_left_alone_where_it_is_needed(tokenizer: Any) -> None:
-    model = _checkpointed_lora(tokenizer, None)
-    for kwargs in ({"use_reentrant": True},):  # reentrant checkpointing needs inputs that require a gradient
+    import torch
+
+    ids = torch.tensor([[11, 12, 13]])
+    cases = [
+        # reentrant checkpointing needs inputs that require a gradient
+        SimpleNamespace(activation_checkpointing=True, activation_checkpointing_kwargs={"use_reentrant": True}),
+        SimpleNamespace(activation_checkpointing=True, activation_checkpointing_kwargs=None,
+                        gradient_checkpointing_kwargs={"use_reentrant": True}),  # TRL's alias says so
+        SimpleNamespace(activation_checkpointing=False),  # the run does not checkpoint
+    ]
+    for args in cases:
+        model = _checkpointed_lora(tokenizer, None)
         callback = StopBackwardAtAdapters()
-        callback.on_train_begin(SimpleNamespace(activation_checkpointing=True, activation_checkpointing_kwargs=kwargs),
-                                None, None, model=model)
+        callback.on_train_begin(args, None, None, model=model)
         assert callback.patched is None
-    callback = StopBackwardAtAdapters()  # no checkpointing: nothing to stop (no hook was installed)
-    callback.on_train_begin(SimpleNamespace(activation_checkpointing=False), None, None, model=model)
-    assert callback.patched is None
+        assert model.get_input_embeddings()(ids).requires_grad  # the input-grads hook is still there
+    model = _checkpointed_lora(tokenizer, None)
     model.get_input_embeddings().weight.requires_grad_(True)  # trainable embeddings need their gradient
+    callback = StopBackwardAtAdapters()
     callback.on_train_begin(SimpleNamespace(activation_checkpointing=True, activation_checkpointing_kwargs=None),
                             None, None, model=model)
     assert callback.patched is None
@@ -133,6 +148,8 @@ def test_sft_with_lora_layers_adapts_only_those(tmp_path: Path, tiny_model_dir: 
                    + ["--max_steps", "1", "--max_train_examples", "4", "--lora_layers", "1"])
     run = tmp_path / "sft-top1"
     assert json.loads((run / "adapter_config.json").read_text())["layers_to_transform"] == [1]
-    keys = load_file(str(run / "adapter_model.safetensors")).keys()
-    assert keys and all(".layers.1." in k for k in keys)
+    weights = load_file(str(run / "adapter_model.safetensors"))
+    assert weights and all(".layers.1." in k for k in weights)
+    # trained, not just created: PEFT starts every lora_B at zero, and the step moved them
+    assert any(float(w.abs().max()) > 0 for k, w in weights.items() if "lora_B" in k)
     assert manifest["config"]["lora_layers"] == 1
