@@ -14,7 +14,7 @@ from wsl_env.envs.common import ROLLOUT_ATTENTION, eos_ids_of
 from wsl_env.models import EMBEDDED_ALIAS, load_model
 from wsl_env.prompt import SYSTEM_PROMPT, render_prompt
 from wsl_env.rollout.generation import Sampling, choose_tokens, decode
-from wsl_env.rollout.guards import HashtagCap, HashtagCapProcessor, end_token, hash_marks
+from wsl_env.rollout.guards import HashtagCap, HashtagCapProcessor
 from wsl_env.schema import TaskLike, as_task
 
 
@@ -148,12 +148,9 @@ class LLMAgent:
                       limits: list[int | None] | None = None) -> list[list[int]]:
         """New token ids per prompt text (EOS included when reached, no padding); ``limits``: hashtag caps."""
         eos = eos_ids_of(self.model, self.tokenizer)
-        marks = None
-        if limits is not None:
-            marks = hash_marks(self.tokenizer, self.model.config.vocab_size).to(self.model.device)
         if self.backend == "engine":
             ids = [self.tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
-            cap = None if limits is None else HashtagCap(marks, limits, end_token(self.tokenizer, eos))
+            cap = None if limits is None else HashtagCap.for_model(self.model, self.tokenizer, limits, eos)
             return decode(self.model, ids, max_new_tokens, eos, self.tokenizer.pad_token_id, self.sampling, generator,
                           cap=cap)
         enc = self.tokenizer(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
@@ -161,8 +158,8 @@ class LLMAgent:
         if limits is not None:
             from transformers import LogitsProcessorList
 
-            kwargs["logits_processor"] = LogitsProcessorList(
-                [HashtagCapProcessor(marks, limits, enc["input_ids"].shape[1], end_token(self.tokenizer, eos))])
+            kwargs["logits_processor"] = LogitsProcessorList([HashtagCapProcessor.for_model(
+                self.model, self.tokenizer, limits, eos, prompt_length=enc["input_ids"].shape[1])])
         out = self.model.generate(**enc, **kwargs)
         rows = []
         for ids in out[:, enc["input_ids"].shape[1] :].tolist():

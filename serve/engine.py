@@ -27,7 +27,7 @@ from serve.config import BASE_VERSION, ServerConfig
 from serve.stops import StopScanner, truncate_at_stop
 from wsl_env.artifacts import Adapter
 from wsl_env.prompt import render_prompt
-from wsl_env.rollout.guards import HashtagCapProcessor, end_token, hash_marks
+from wsl_env.rollout.guards import HashtagCapProcessor
 from wsl_env.schema import TaskLike
 
 log = logging.getLogger("serve.engine")
@@ -300,10 +300,8 @@ class Engine:
             "streamer": streamer,
         }
         if params.max_hashtags is not None:
-            marks = hash_marks(self.tokenizer, self.model.config.vocab_size)
-            kwargs["logits_processor"] = LogitsProcessorList(
-                [HashtagCapProcessor(marks, [params.max_hashtags] * copies, ids.shape[1],
-                                     end_token(self.tokenizer, self._eos_ids))])
+            kwargs["logits_processor"] = LogitsProcessorList([HashtagCapProcessor.for_model(
+                self.model, self.tokenizer, [params.max_hashtags] * copies, self._eos_ids, prompt_length=ids.shape[1])])
         if params.temperature > 0:
             kwargs.update(do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=0)
         else:  # silence the model's own sampling defaults, which greedy decoding ignores

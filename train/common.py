@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from train.lora import CHECKPOINTING_FIELDS, TRANSFORMERS_CHECKPOINT_KEYS
 from wsl_env.artifacts import MANIFEST, artifacts_dir
 from wsl_env.io import atomic_write_text
 from wsl_env.models import (
@@ -183,9 +184,9 @@ class RunArgs:
         """
         if self.algorithm not in ("dpo", "grpo", "rloo"):
             return
-        for name in ("activation_checkpointing_kwargs", "gradient_checkpointing_kwargs"):
+        for name in CHECKPOINTING_FIELDS:
             given = getattr(self, name, None)
-            own = sorted({"every_n_layers", "offload"} & set(given)) if isinstance(given, dict) else []
+            own = sorted(TRANSFORMERS_CHECKPOINT_KEYS & set(given)) if isinstance(given, dict) else []
             if own:
                 raise ValueError(f"--{name} {own} works with train.sft only: TRL's {self.algorithm.upper()} trainer "
                                  "re-enables activation checkpointing with these kwargs, which torch does not accept")

@@ -19,7 +19,13 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-__all__ = ["StopBackwardAtAdapters", "adapted_layers", "lora_config", "reentrant_checkpointing"]
+__all__ = ["CHECKPOINTING_FIELDS", "TRANSFORMERS_CHECKPOINT_KEYS", "StopBackwardAtAdapters", "adapted_layers",
+           "lora_config", "reentrant_checkpointing"]
+
+# Where a Trainer's checkpointing kwargs live: the field and TRL's deprecated alias of it.
+CHECKPOINTING_FIELDS = ("activation_checkpointing_kwargs", "gradient_checkpointing_kwargs")
+# Keys transformers' Trainer takes out of those kwargs itself; the rest go to torch.utils.checkpoint.
+TRANSFORMERS_CHECKPOINT_KEYS = frozenset({"every_n_layers", "offload"})
 
 
 def adapted_layers(lora_layers: int | None, num_layers: int) -> list[int] | None:
@@ -62,10 +68,8 @@ def reentrant_checkpointing(args: Any) -> bool:
     alias ``gradient_checkpointing_kwargs`` (e.g. forcing ``use_reentrant=True`` for PEFT under DeepSpeed ZeRO-3) and
     re-enables checkpointing with it around generation, so either field saying so counts.
     """
-    for name in ("activation_checkpointing_kwargs", "gradient_checkpointing_kwargs"):
-        kwargs = dict(getattr(args, name, None) or {})
-        kwargs.pop("every_n_layers", None)
-        kwargs.pop("offload", None)
+    for name in CHECKPOINTING_FIELDS:
+        kwargs = {k: v for k, v in (getattr(args, name, None) or {}).items() if k not in TRANSFORMERS_CHECKPOINT_KEYS}
         if kwargs and kwargs.get("use_reentrant") is not False:
             return True
     return False
@@ -79,8 +83,8 @@ def _skip_input_grads() -> None:
     """Stands in for a model's ``enable_input_require_grads`` while :class:`StopBackwardAtAdapters` is on."""
 
 
-def _remove_input_grad_hooks(embeddings: Any) -> int:
-    """Remove the make-the-output-require-a-gradient forward hooks of ``embeddings``; returns how many there were.
+def _remove_input_grad_hooks(embeddings: Any) -> None:
+    """Remove the make-the-output-require-a-gradient forward hooks of ``embeddings``.
 
     Repeated ``enable_input_require_grads`` calls leave hooks the model no longer tracks, so they are found by name.
     """
@@ -88,7 +92,6 @@ def _remove_input_grad_hooks(embeddings: Any) -> int:
     found = [key for key, hook in hooks.items() if getattr(hook, "__name__", "") in _INPUT_GRAD_HOOKS]
     for key in found:
         del hooks[key]
-    return len(found)
 
 
 class StopBackwardAtAdapters(TrainerCallback):

@@ -21,7 +21,7 @@ the byte-fallback token ``<0x23>``); :class:`HashtagCap` applies the cap in the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import torch
@@ -76,7 +76,7 @@ def _mask_over(logits: torch.Tensor, marks: torch.Tensor, left: torch.Tensor, eo
     return masked
 
 
-def end_token(tokenizer: Any, eos_ids: frozenset[int]) -> int:
+def end_token(tokenizer: Any, eos_ids: Collection[int]) -> int:
     """The end-of-sequence id that takes the cap's masked probability: the tokenizer's own EOS where it is one of the
     ids that end a row (``eos_ids``), else the smallest of those.
     """
@@ -90,16 +90,30 @@ def _end_id(eos_id: object) -> int:
     return eos_id
 
 
-class HashtagCap:
-    """The cap for one :func:`~wsl_env.rollout.generation.decode` call: ``limits[i]`` for prompt ``i``; ``eos_id``
-    takes the masked tokens' probability.
-    """
+class _Cap:
+    """What both caps hold: the ``#`` count of every token id, each row's limit and the end token."""
 
     def __init__(self, marks: torch.Tensor, limits: Sequence[int | None], eos_id: int) -> None:
         self.marks = marks
         self.most = int(marks.max())
         self.eos_id = _end_id(eos_id)
         self.limits = _limits(limits).to(marks.device)
+
+    @classmethod
+    def for_model(cls, model: Any, tokenizer: Any, limits: Sequence[int | None], eos_ids: Collection[int],
+                  **kwargs: Any) -> Any:
+        """The cap for ``model``'s vocabulary (marks on its device), ending rows with :func:`end_token`."""
+        marks = hash_marks(tokenizer, model.config.vocab_size).to(model.device)
+        return cls(marks, limits, eos_id=end_token(tokenizer, eos_ids), **kwargs)
+
+
+class HashtagCap(_Cap):
+    """The cap for one :func:`~wsl_env.rollout.generation.decode` call: ``limits[i]`` for prompt ``i``; ``eos_id``
+    takes the masked tokens' probability.
+    """
+
+    def __init__(self, marks: torch.Tensor, limits: Sequence[int | None], eos_id: int) -> None:
+        super().__init__(marks, limits, eos_id)
         self.used = torch.zeros_like(self.limits)
 
     def mask(self, logits: torch.Tensor, rows: Sequence[int]) -> torch.Tensor:
@@ -114,16 +128,13 @@ class HashtagCap:
         self.used[torch.as_tensor(rows, dtype=torch.long, device=self.used.device)] += self.marks[tokens]
 
 
-class HashtagCapProcessor:
+class HashtagCapProcessor(_Cap):
     """The same cap as a Hugging Face ``LogitsProcessor`` for a left-padded batch whose prompts are
     ``prompt_length`` tokens long (the generated part is counted).
     """
 
     def __init__(self, marks: torch.Tensor, limits: Sequence[int | None], prompt_length: int, eos_id: int) -> None:
-        self.marks = marks
-        self.most = int(marks.max())
-        self.eos_id = _end_id(eos_id)
-        self.limits = _limits(limits).to(marks.device)
+        super().__init__(marks, limits, eos_id)
         self.prompt_length = prompt_length
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
