@@ -195,6 +195,7 @@ def test_write_manifest_is_valid_json_and_leaves_no_temp_files(tmp_path: Path) -
         ("grpo-counts", "grpo", "GRPORunConfig", "grpo-counts"),  # grpo-shapes-sft continued on exact counts
         ("sft-fast-top15", "sft", "SFTRunConfig", "sft-fast-top15"),  # sft-copy's 400 steps, LoRA on 15 layers
         ("grpo-fast-top15", "grpo", "GRPORunConfig", "grpo-fast-top15"),  # then grpo-fast-bf16's 24 steps
+        ("grpo-equal", "grpo", "GRPORunConfig", "grpo-equal"),  # grpo-claims for 60 steps, every 12th kept
     ],
 )
 def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_name: str) -> None:
@@ -213,6 +214,9 @@ def test_shipped_yaml_configs_parse(file: str, name: str, class_name: str, run_n
         assert (config.num_generations, per_step) == (8, 8)
     if file == "sft-fast-top15":  # the layers option reaches the config; the rest is sft-copy's schedule
         assert (config.lora_layers, config.max_steps) == (15, 400)
+    if file == "grpo-equal":  # every kept adapter survives: 60 / 12 = 5 checkpoints, none deleted
+        assert (config.max_steps, config.save_steps, config.save_total_limit) == (60, 12, 5)
+        assert config.sft_adapter == "artifacts/sft-copy"
 
 
 @pytest.mark.parametrize(("sft", "grpo"), [("sft-fast", "grpo-fast"), ("sft-fast-bf16", "grpo-fast-bf16"),
