@@ -71,7 +71,7 @@ def run_variant(variant: str, model_name: str, steps: int, generations: int, tok
     from train.fast_generation import fast_trainer_class
     from train.grpo import GRPORunConfig
     from train.lm_head import compact_lm_head
-    from train.lora import lora_config, training_callbacks
+    from train.lora import StopBackwardAtAdapters, lora_config
     from train.online import reward_funcs
 
     configure_cpu()
@@ -97,8 +97,8 @@ def run_variant(variant: str, model_name: str, steps: int, generations: int, tok
             args, trainer_cls = ours, fast_trainer_class(GRPOTrainer, engine_generation=ours.engine_generation,
                                                          shared_prompt_scoring=ours.shared_prompt_scoring,
                                                          merge_lora=ours.merge_lora_for_sampling)
-        # Ours gets the callbacks train.common.build_callbacks adds to every run; TRL's defaults do not.
-        callbacks = [clock] if variant == "stock" else [clock, *training_callbacks()]
+        # Ours gets the callback train.common.build_callbacks adds to every run; TRL's defaults do not.
+        callbacks = [clock] if variant == "stock" else [clock, StopBackwardAtAdapters()]
         trainer = trainer_cls(model=model, reward_funcs=reward_funcs(ours), args=args, train_dataset=dataset,
                               processing_class=tokenizer, peft_config=lora_config(ours, model.config.num_hidden_layers),
                               callbacks=callbacks)

@@ -29,9 +29,6 @@ LoRA adapter (r=16, alpha=32 on all seven projections of every layer) and 8 rows
   and scores every position and masks the prompt's afterwards, as TRL does off Triton devices (``train.lm_head``).
 - ``lora_top15`` (not in the default set): ``fast`` with ``--lora_layers 15``: adapters on the last 15 of
   SmolLM2's 30 decoder layers only, so the 15 below are neither recomputed nor back-propagated (``train.lora``).
-- ``input_casts`` (not in the default set): ``fast`` without :class:`train.lora.AutocastAdapterInputs`, i.e. with
-  PEFT's cast of each adapter's bf16 input to float32 and autocast's cast straight back (the loss and gradients
-  are the same either way).
 - ``compiled`` (not in the default set): ``fast`` with ``--torch_compile true`` (inductor; the first step, which
   compiles, is the untimed warm-up, but later batches of new lengths may compile again inside the timed steps).
 
@@ -49,15 +46,14 @@ from benchmarks._variants import LastStepProfile, StepClock, emit_json, run_vari
 
 ROWS_PER_STEP = 8
 VARIANTS = ("stock", "fast", "padding_free", "compiled", "no_checkpointing", "checkpoint_every_2", "checkpoint_every_3",
-            "full_head", "lora_top15", "input_casts")
+            "full_head", "lora_top15")
 DEFAULT_VARIANTS = ("stock", "fast", "padding_free")
 LABELS = {"stock": "TRL SFTTrainer defaults, fp32", "fast": "train.sft", "padding_free": "train.sft, padding-free",
           "compiled": "train.sft, torch.compile", "no_checkpointing": "train.sft, no activation checkpointing",
           "checkpoint_every_2": "train.sft, every 2nd layer checkpointed",
           "checkpoint_every_3": "train.sft, every 3rd layer checkpointed",
           "full_head": "train.sft, LM head on every position",
-          "lora_top15": "train.sft, LoRA on the last 15 layers",
-          "input_casts": "train.sft, adapter inputs cast to float32 and back"}
+          "lora_top15": "train.sft, LoRA on the last 15 layers"}
 VARIANT_FLAGS = {"padding_free": ["--padding_free", "true", "--max_length", "None"],
                  "compiled": ["--torch_compile", "true"], "no_checkpointing": ["--activation_checkpointing", "false"],
                  "checkpoint_every_2": ["--activation_checkpointing_kwargs", '{"every_n_layers": 2}'],
@@ -72,7 +68,6 @@ COMPARISONS = {  # result key: (variant, baseline, printed as)
     "checkpoint_every_3_vs_fast": ("checkpoint_every_3", "fast", "every 3rd layer checkpointed vs every layer"),
     "fast_vs_full_head": ("fast", "full_head", "LM head on labelled positions vs on every position"),
     "lora_top15_vs_fast": ("lora_top15", "fast", "LoRA on the last 15 layers vs on all"),
-    "fast_vs_input_casts": ("fast", "input_casts", "adapter inputs left in bf16 vs cast to float32 and back"),
 }
 
 
@@ -97,7 +92,7 @@ def run_variant(variant: str, model_name: str, steps: int, profile: bool = False
     from train.common import configure_cpu, count_trainable, parse_config
     from train.data import to_dataset
     from train.lm_head import compact_lm_head
-    from train.lora import StopBackwardAtAdapters, lora_config, training_callbacks
+    from train.lora import StopBackwardAtAdapters, lora_config
     from train.sft import SFTRunConfig, build_trainer
     from wsl_env.models import load_model
 
@@ -120,9 +115,8 @@ def run_variant(variant: str, model_name: str, steps: int, profile: bool = False
                                  peft_config=lora_config(ours, model.config.num_hidden_layers), callbacks=callbacks)
         else:
             model, tokenizer = load_model(model_name, dtype=ours.model_dtype)
-            # train.sft's own adapter callbacks (train.common.build_callbacks adds them to every run)
-            own = [StopBackwardAtAdapters()] if variant == "input_casts" else training_callbacks()
-            trainer = build_trainer(ours, model, tokenizer, dataset, callbacks=[*callbacks, *own])
+            # train.sft's own callback (train.common.build_callbacks adds it to every run)
+            trainer = build_trainer(ours, model, tokenizer, dataset, callbacks=[*callbacks, StopBackwardAtAdapters()])
         trainable, _ = count_trainable(trainer.model)
         trainer.train()
     record = trainer_record(variant, trainer, clock, trainable, batch=trainer.args.per_device_train_batch_size,

@@ -507,16 +507,15 @@ def finish_run(
 
 def build_callbacks(config: RunArgs) -> list[Any]:
     """The callbacks every run uses: ``log.jsonl`` records and ``curves.png`` at each save, the ``--max_minutes``
-    budget, the adapter-level speed-ups (:func:`train.lora.training_callbacks`: the backward pass stopped at the
-    lowest adapter, adapter inputs left in bf16 under autocast), and (unless ``--release_memory false``) freed heap
-    memory handed back to the OS after each step.
+    budget, the backward pass stopped at the lowest adapter (:class:`train.lora.StopBackwardAtAdapters`), and
+    (unless ``--release_memory false``) freed heap memory handed back to the OS after each step.
     """
-    from train.lora import training_callbacks
+    from train.lora import StopBackwardAtAdapters
     from train.progress import JsonlLogCallback, ReleaseFreedMemory, TimeBudget
 
     run_dir = config.run_dir
     callbacks = [JsonlLogCallback(run_dir / LOG_FILE, run_dir / CURVES_FILE, title=config.run_name),
-                 *training_callbacks()]
+                 StopBackwardAtAdapters()]
     if config.max_minutes is not None:
         callbacks.append(TimeBudget(config.max_minutes))
     return callbacks + ([ReleaseFreedMemory()] if config.release_memory else [])

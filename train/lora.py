@@ -11,23 +11,16 @@ the input embeddings' output require one whenever a PEFT model is checkpointed (
 under non-reentrant checkpointing (transformers' default) it only buys the gradient of the embeddings' output,
 which nothing uses unless the embeddings themselves train. :class:`StopBackwardAtAdapters` takes it away for the
 length of training, in exactly that case.
-
-Under bf16 autocast with bf16 base weights, PEFT keeps the adapters in float32 and casts each adapted layer's
-input to float32 before the adapter, which autocast then casts straight back to bf16 for the adapter's matmul: two
-full copies of the activation per adapted projection, forward and backward, that change no value (bf16 converts
-to float32 and back exactly). :class:`AutocastAdapterInputs` leaves the input as it is while autocast would undo
-the cast; the loss and every gradient are bit-identical (``tests/train/test_lora.py``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import torch
 from transformers import TrainerCallback
 
-__all__ = ["CHECKPOINTING_FIELDS", "TRANSFORMERS_CHECKPOINT_KEYS", "AutocastAdapterInputs", "StopBackwardAtAdapters",
-           "adapted_layers", "lora_config", "reentrant_checkpointing", "training_callbacks"]
+__all__ = ["CHECKPOINTING_FIELDS", "TRANSFORMERS_CHECKPOINT_KEYS", "StopBackwardAtAdapters", "adapted_layers",
+           "lora_config", "reentrant_checkpointing"]
 
 # Where a Trainer's checkpointing kwargs live: the field and TRL's deprecated alias of it.
 CHECKPOINTING_FIELDS = ("activation_checkpointing_kwargs", "gradient_checkpointing_kwargs")
@@ -137,57 +130,3 @@ class StopBackwardAtAdapters(TrainerCallback):
             if vars(self.patched).get("enable_input_require_grads") is _skip_input_grads:
                 del self.patched.enable_input_require_grads  # the class's method again
             self.patched = None
-
-
-def _cast_unless_autocast(x: Any, dtype: torch.dtype) -> Any:
-    """PEFT's ``_cast_input_dtype`` (cast ``x`` to the adapter's ``dtype``), except where autocast is on for ``x``'s
-    device in ``x``'s own dtype: the adapter's matmul then runs in that dtype whatever ``x`` is cast to.
-    """
-    if x is None or x.dtype == dtype:
-        return x
-    device = x.device.type
-    if torch.is_autocast_enabled(device) and x.dtype == torch.get_autocast_dtype(device):
-        return x
-    return x.to(dtype=dtype)
-
-
-def _plain_lora_layers(model: Any) -> list[Any]:
-    """The model's LoRA ``Linear`` layers whose adapters are plain LoRA without dropout (no DoRA or other variant,
-    whose extra operations might not all run under autocast).
-    """
-    from peft.tuners.lora.layer import Linear
-
-    return [m for m in model.modules() if isinstance(m, Linear) and not m.lora_variant
-            and all(isinstance(d, torch.nn.Identity) for d in m.lora_dropout.values())]
-
-
-class AutocastAdapterInputs(TrainerCallback):
-    """For the length of training, an adapted layer's input goes to its float32 adapter as it is while bf16 autocast
-    is on, instead of being cast to float32 and straight back (see the module docstring). Outside autocast the
-    input is cast as PEFT casts it, so evaluation and sampling in between are unchanged. Plain LoRA layers without
-    dropout only.
-    """
-
-    def __init__(self) -> None:
-        self.patched: list[Any] = []
-
-    def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
-        if self.patched or model is None:
-            return
-        self.patched = _plain_lora_layers(model)
-        for layer in self.patched:
-            layer._cast_input_dtype = _cast_unless_autocast  # an instance attribute: PEFT's method is untouched
-
-    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        """PEFT's own cast again. Training that raises never gets here, so the patch then stays (it is exact)."""
-        for layer in self.patched:
-            if vars(layer).get("_cast_input_dtype") is _cast_unless_autocast:
-                del layer._cast_input_dtype
-        self.patched = []
-
-
-def training_callbacks() -> list[TrainerCallback]:
-    """The adapter-level speed-ups every run's Trainer gets (each leaves every gradient as it was):
-    :class:`StopBackwardAtAdapters` and :class:`AutocastAdapterInputs`.
-    """
-    return [StopBackwardAtAdapters(), AutocastAdapterInputs()]

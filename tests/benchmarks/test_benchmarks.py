@@ -204,12 +204,3 @@ def test_bench_sft_checkpoints_every_second_layer_only(tiny_model_dir) -> None:
     assert result["fast"]["checkpointed_layers"] == "2/2"
     assert result["checkpoint_every_2"]["checkpointed_layers"] == "1/2"
     assert result["checkpoint_every_2_vs_fast"] > 0
-
-
-def test_bench_sft_compares_the_adapter_input_casts(tiny_model_dir) -> None:
-    from benchmarks import bench_sft
-
-    result = bench_sft.main(["--model", str(tiny_model_dir), "--steps", "2", "--variants", "fast", "input_casts"])
-    assert set(result) >= {"fast", "input_casts", "fast_vs_input_casts"} and "stock" not in result
-    assert result["fast"]["train_tokens"] == result["input_casts"]["train_tokens"]  # the same rows either way
-    assert result["fast_vs_input_casts"] > 0

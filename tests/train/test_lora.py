@@ -1,5 +1,5 @@
-"""train/lora.py: the adapted layers, the LoRA config, a backward pass that stops at the lowest adapter with the
-same LoRA gradients, and adapter inputs left in bf16 under autocast with the same loss and gradients."""
+"""train/lora.py: the adapted layers, the LoRA config, and a backward pass that stops at the lowest adapter with the
+same LoRA gradients."""
 
 from __future__ import annotations
 
@@ -11,14 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import build_tiny_llama
-from train.lora import (
-    AutocastAdapterInputs,
-    StopBackwardAtAdapters,
-    adapted_layers,
-    lora_config,
-    reentrant_checkpointing,
-    training_callbacks,
-)
+from train.lora import StopBackwardAtAdapters, adapted_layers, lora_config, reentrant_checkpointing
 
 
 @pytest.mark.parametrize(
@@ -144,82 +137,6 @@ def test_the_backward_is_left_alone_where_it_is_needed(tokenizer: Any) -> None:
     callback.on_train_begin(SimpleNamespace(activation_checkpointing=True, activation_checkpointing_kwargs=None),
                             None, None, model=model)
     assert callback.patched is None
-
-
-def _bf16_lora(tokenizer: Any, dropout: float = 0.0) -> Any:
-    """The tiny Llama in bf16 with float32 LoRA adapters on every projection (as PEFT makes them for bf16 weights)."""
-    import torch
-    from peft import get_peft_model
-
-    args = _run_args(None)
-    args.lora_dropout = dropout
-    args.lora_target_modules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-    model = get_peft_model(build_tiny_llama(tokenizer, seed=5).to(torch.bfloat16), lora_config(args, num_layers=2))
-    for name, param in model.named_parameters():
-        if "lora_B" in name:
-            param.data.normal_(0.0, 0.02)
-    model.train()
-    return model
-
-
-def _autocast_step(model: Any, ids: Any, casts: list[Any]) -> tuple[Any, dict[str, Any]]:
-    """Loss and LoRA gradients of one bf16-autocast forward and backward; ``casts`` collects every float32 copy
-    of a bf16 tensor made on the way."""
-    import torch
-
-    model.zero_grad()
-    original = torch.Tensor.to
-
-    def counting_to(tensor: Any, *args: Any, **kwargs: Any) -> Any:
-        if tensor.dtype == torch.bfloat16 and kwargs.get("dtype", args[0] if args else None) == torch.float32:
-            casts.append(tensor.shape)
-        return original(tensor, *args, **kwargs)
-
-    torch.Tensor.to = counting_to
-    try:
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            loss = model(input_ids=ids, labels=ids).loss
-    finally:
-        torch.Tensor.to = original
-    loss.backward()
-    return loss.detach(), {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
-
-
-def test_adapter_inputs_under_autocast_give_identical_loss_and_gradients(tokenizer: Any) -> None:
-    import torch
-
-    ids = torch.randint(10, 1000, (2, 12), generator=torch.Generator().manual_seed(1))
-    model = _bf16_lora(tokenizer)
-    assert {p.dtype for p in model.parameters() if p.requires_grad} == {torch.float32}  # PEFT's float32 adapters
-    casts_before: list[Any] = []
-    loss_before, before = _autocast_step(model, ids, casts_before)
-    callback = AutocastAdapterInputs()
-    callback.on_train_begin(None, None, None, model=model)
-    assert len(callback.patched) == 14  # 7 projections x 2 layers
-    casts_after: list[Any] = []
-    loss_after, after = _autocast_step(model, ids, casts_after)
-    assert torch.equal(loss_after, loss_before)  # bit for bit: bf16 -> float32 -> bf16 is exact
-    assert before.keys() == after.keys() and len(after) == 28
-    for name in before:
-        assert torch.equal(after[name], before[name]), name
-    # One float32 copy fewer per adapted projection; the model's own (RMSNorm, rotary) stay.
-    assert len(casts_before) - len(casts_after) == 14 and all(shape in casts_before for shape in casts_after)
-    # Outside autocast (evaluation, sampling) the input is cast as PEFT casts it, so the float32 adapter still runs.
-    with torch.no_grad():
-        assert model(input_ids=ids).logits.dtype == torch.bfloat16
-    callback.on_train_end(None, None, None)
-    assert callback.patched == [] and not any("_cast_input_dtype" in vars(m) for m in model.modules())
-
-
-def test_adapter_inputs_with_dropout_are_left_to_peft(tokenizer: Any) -> None:
-    callback = AutocastAdapterInputs()
-    callback.on_train_begin(None, None, None, model=_bf16_lora(tokenizer, dropout=0.1))
-    assert callback.patched == []  # dropout runs on the input before the adapter: not covered by the proof
-
-
-def test_every_run_gets_both_adapter_callbacks() -> None:
-    kinds = [type(c) for c in training_callbacks()]
-    assert kinds == [StopBackwardAtAdapters, AutocastAdapterInputs]
 
 
 def test_sft_with_lora_layers_adapts_only_those(tmp_path: Path, tiny_model_dir: Path, task_file: Path, flags) -> None:
