@@ -60,6 +60,13 @@ _PERCENT = re.compile(r"[ \t]*(?:%|percent\b|per cent\b)")
 # is read as a score and judged against the context (where the figure is a rate).
 _SCORE_BEFORE_PERCENT = re.compile(r"\bscores?\b(?:[ \t]+(?:of|in|for|on|at|was|is|were|the|his|her|their|a|an|"
                                    r"season|heat|event|day|round|contest|final|year))*[ \t]*[,:]?[ \t]*$")
+# A percentage the words after it call a score ("a 54.5% average heat", "a 45.5% heat score"): read as that score,
+# as above; "54.5% heat wins" stays a rate.
+_SCORE_AFTER_PERCENT = re.compile(r"[ \t]*(?:%|percent\b|per cent\b)[ \t]+(?:(?P<average>average|avg|mean)[ \t]+)?"
+                                  r"(?P<kind>heat|wave|ride)s?(?:[ \t]+(?:total|score)s?)?\b(?![ \t-]*win)")
+# The numbers of a parenthesised run right after a format cue ("1-2 numbered bullets (1.1, 1.2, 1.3)"): item
+# markers of the post, like the cue's own number.
+_FORMAT_RUN = re.compile(r"[ \t]*[(,;][ \t(]*")
 # A decimal followed by "points" with no other cue: ranking points where the context has no heat or wave scores
 # (a season table), any score where it has (``metrics.claims`` decides; "won with 15.93 points").
 _POINTS_AFTER = re.compile(r"[ \t]*(?:points|pts)\b")
@@ -237,7 +244,18 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
                 and not _DEFEAT.search(blanked, max(floor, mention.start - 40), mention.start)):
             stat, forced[i + 1] = "wins", "losses"  # "the top heat, 18-8": integer heat totals are never written so
         if stat is None and _PERCENT.match(after):
-            stat = "heat_total" if _SCORE_BEFORE_PERCENT.search(lower, window, mention.start) else "win_rate"
+            score = _SCORE_AFTER_PERCENT.match(after)
+            if score is not None:
+                wave = score.group("kind") != "heat"
+                stat = ("avg_wave" if wave else "avg_heat") if score.group("average") else (
+                    "wave_score" if wave else "heat_total")
+            elif _SCORE_BEFORE_PERCENT.search(lower, window, mention.start):
+                stat = "heat_total"
+            else:
+                stat = "win_rate"
+        if stat is None and i and stats[i - 1] == "format" and _FORMAT_RUN.fullmatch(lower, cue_ends[-1],
+                                                                                   mention.start):
+            stat = "format"
         if stat is None and _TOTAL_OF_WAVES.match(lower, ends[i], min(end, ends[i] + 60)):
             stat = "heat_total"
         if stat is None and i:

@@ -156,7 +156,8 @@ _AFTER: tuple[tuple[str, str], ...] = (
     ("heat_total", r"(?:-?[ \t]*points?[ \t]+)?(?:heat[ \t-]+(?:total|score)s?|two-wave total"
                    r"|combined(?: total| score)?|totals?\b)"),
     ("excellent", r"(?:(?:excellent|exc\.?)(?:[ \t]+(?:scores?|rides?|waves?|marks?))?|eights|8-point rides)(?![a-z])"),
-    ("format", r"(?:words?|hashtags?|bullets?|bullet points|numbered lines|lines|sentences|characters|emojis?)\b"),
+    ("format", r"(?:words?|hashtags?|bullets?|bullet points|numbered[ \t]+(?:lines|bullets?|bullet points|points|items"
+               r"|list)|lines|sentences|characters|emojis?)\b"),
     ("finish", r"(?:finish|place|placing)\b"),
     ("podiums", r"(?:podium(?:s| finish(?:es)?| places| results)?|top[- ](?:3|three) finish(?:es)?)\b"),
     ("waves_ridden", r"(?:waves|rides)[ \t]+(?:ridden|caught|surfed)\b"),

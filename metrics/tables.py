@@ -1,7 +1,8 @@
 """Small tables in a text: which statistic and which athlete each cell's number belongs to.
 
 A table is a run of two or more lines split into the same number of cells, by ``|`` (Markdown or plain) or by
-tabs or runs of two or more spaces (aligned columns), under a header line that has no digits. Two layouts:
+tabs or runs of two or more spaces (aligned columns), under a header line of labels (cells without digits, or
+with a letter, no leading digit and no decimal or ``key: value``: "Wave 1" is a label, "2nd" a value). Two layouts:
 
 - athletes down the rows (``Surfer | Total | Best two waves`` / ``Hana Kowalczyk | 15.47 | 8.10 + 7.37``): a cell's
   statistic is read from its column header, its athlete is the one its row names;
@@ -91,6 +92,22 @@ def _block_cells(rows: list[list[tuple[int, int, str]]], entities: Entities) -> 
     return out
 
 
+_VALUE_IN_LABEL = re.compile(r":[ \t]*\d|\d[.,]\d")  # "Rank: 10th", "16.93", "14,880": a value, not a label
+
+
+def _is_header(cells: list[tuple[int, int, str]]) -> bool:
+    """Whether a row's cells are column labels: digit-free ("#", "Surfer"), or with a letter, not starting with a
+    digit and holding no ``key: value`` or decimal, so "Wave 1", "R32" and "Excellent (8+)" label columns while
+    "2nd", "14,880", "8.10 + 7.37" and "Rank: 10th" are values.
+    """
+    labels = [text for _, _, text in cells if text]  # an empty corner cell is kept ("| | Farida Okwu |")
+    return bool(labels) and all(
+        not any(c.isdigit() for c in text)  # "#", "Surfer", "Pts": digit-free, as before
+        or (not text[0].isdigit() and any(c.isalpha() for c in text) and not _VALUE_IN_LABEL.search(text))
+        for text in labels
+    )
+
+
 def _separators(line: str) -> tuple[re.Pattern[str], ...]:
     """The separators worth splitting ``line`` by: a line without one is a single cell, never a table row."""
     pipe = (_PIPE,) if "|" in line else ()
@@ -123,9 +140,8 @@ def table_cells(text: str, entities: Entities) -> list[Cell]:
             if len(block) >= 2:
                 out += _block_cells(block, entities)
             block, block_kind = [], None
-            header = kind is not None and any(t for _, _, t in cells)
-            if header and not any(c.isdigit() for _, _, t in cells for c in t):
-                block, block_kind = [cells], kind  # a header: digit-free cells
+            if kind is not None and _is_header(cells):
+                block, block_kind = [cells], kind
         offset += len(line) + 1
     if len(block) >= 2:
         out += _block_cells(block, entities)

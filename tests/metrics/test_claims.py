@@ -248,6 +248,31 @@ def test_batch_c_rules(context: str, post: str, expected: tuple[str, str | None,
     assert expected in read(context, post)
 
 
+# Batch e of the labelled set (dev): rules from reading its disagreements.
+FINAL_TABLE = ("Pos  Surfer            Total   Wave 1  Wave 2\n"
+               "1    Lorcan Wexford    14.20   7.60    6.60\n"
+               "3    Iker Jaramillo    10.50   5.50    5.00")
+
+
+@pytest.mark.parametrize(
+    ("context", "post", "expected"),
+    [
+        # an aligned table whose header says "Wave 1": 5.50 is Iker's first wave, not his total
+        (FINAL_TABLE, "Iker Jaramillo posted the lowest total, a 5.50.",
+         ("5.50", "Iker Jaramillo", "heat_total", "misattributed")),
+        # a percentage the words after it call an average heat: no average is a percentage
+        (SEASON, "Ines Mbeki has won 16 of 23 heats, a 69.6% average heat.",
+         ("69.6", "Ines Mbeki", "avg_heat", "misattributed")),
+        (SEASON, "Ines Mbeki posted a 69.6% heat score.", ("69.6", "Ines Mbeki", "heat_total", "misattributed")),
+        # "1-2 numbered bullets (1.1, 1.2)" echoes the instruction: about the post, not a win-loss record
+        (SEASON, "Format: 1-2 numbered bullets (1.1, 1.2).", ("1.1", None, "format", "unverifiable")),
+        (SEASON, "Format: 1-2 numbered bullets (1.1, 1.2).", ("2", None, "format", "unverifiable")),
+    ],
+)
+def test_batch_e_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
+    assert expected in read(context, post)
+
+
 # Regressions the rules above must not cause (each a correct or unreadable claim that stays not false).
 PRIZE = "Kai Moana won the final. The winner takes home 100 thousand dollars."
 LABELS = "start time: 7:30am\nwin percentage: 62%\nHeat 1: Kai Moana scored 9.10 and 8.00."
@@ -273,6 +298,9 @@ PARTICLE = ("Kai da Silva won the Tern Island Pro.\nkai da silva: rank 3, 19,250
         (RECAP, "Kai Moana won by 3.45."),  # a margin (17.10 - 13.65) stays derived
         (SEASON, "Ines Mbeki has lost 7 heats."),  # 23 - 16, her losses
         (SEASON, "Ines Mbeki has won 16 heats."),  # heats won
+        (SEASON, "Ines Mbeki: 69.6% heat wins."),  # a percentage of heat wins stays a win rate
+        (SEASON, "Ines Mbeki has a 69.6% heat win rate."),
+        (FINAL_TABLE, "Lorcan Wexford won with 14.20, his best wave a 7.60."),  # the table's own figures
     ],
 )
 def test_rules_keep_correct_claims_true(context: str, post: str) -> None:

@@ -39,6 +39,20 @@ def test_aligned_columns() -> None:
     assert cells["29,950"] == ("points", "Talia Brookner") and cells["16"] == ("wins", "Talia Brookner")
 
 
+def test_header_cells_may_carry_digits() -> None:
+    # "Wave 1" and "Wave 2" label columns (letters, no leading digit): the table is read, each wave under its header
+    text = ("Pos  Surfer            Total   Wave 1  Wave 2\n"
+            "1    Lorcan Wexford    14.20   7.60    6.60\n"
+            "3    Iker Jaramillo    10.50   5.50    5.00")
+    cells = cells_of(text)
+    assert cells["5.50"] == ("wave_score", "Iker Jaramillo") and cells["10.50"] == ("heat_total", "Iker Jaramillo")
+
+
+def test_a_row_of_values_is_no_header() -> None:
+    # "2nd" and "14,880" start with digits: a line of values never heads a table, whatever its letters
+    assert table_cells("Kai Moana | 2nd | 14,880 pts\nLeo Santos | 3rd | 12,100 pts", context_entities("")) == []
+
+
 def test_no_table_without_a_header() -> None:
     # a stat line split by pipes is not a table: it has no digit-free header line above it
     assert table_cells("36 surfers | 60 heats | 890 waves ridden", context_entities("")) == []
