@@ -129,10 +129,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result = {"model": args.model, "steps": args.steps, "grpo_flags": grpo_flags, **results,
               "speedup": round(stock["seconds_per_step"] / fast["seconds_per_step"], 2)}
     emit_json(result, args.out)
-    print(f"\n| GRPO, {args.generations} completions x {args.tokens} tokens | s/step | peak RSS |\n|---|---|---|")
-    for name, r in (("TRL GRPOTrainer defaults, fp32", stock),
-                    ("train.grpo, bf16 + engine sampling + packed scoring", fast)):
-        print(f"| {name} | {r['seconds_per_step']} | {r['peak_rss_mb']:.0f} MB |")
+    print(f"\n| GRPO, {args.generations} completions x {args.tokens} tokens | weights | s/step | peak RSS |\n"
+          "|---|---|---|---|")
+    for name, r in (("TRL GRPOTrainer defaults", stock), ("train.grpo, engine sampling + packed scoring", fast)):
+        dtype = str(r.get("weights_dtype", "")).removeprefix("torch.")
+        print(f"| {name} | {dtype} | {r['seconds_per_step']} | {r['peak_rss_mb']:.0f} MB |")
     for name, r in (("stock", stock), ("fast", fast)):
         print(f"{name} phases, s per step (warm-up included): {r['phase_seconds_per_step']}")
     print(f"\nspeedup: {result['speedup']}x (target >= 3x)")
