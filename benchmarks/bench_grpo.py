@@ -96,7 +96,8 @@ def run_variant(variant: str, model_name: str, steps: int, generations: int, tok
             model, tokenizer, _ = load_policy(ours)
             args, trainer_cls = ours, fast_trainer_class(GRPOTrainer, engine_generation=ours.engine_generation,
                                                          shared_prompt_scoring=ours.shared_prompt_scoring,
-                                                         merge_lora=ours.merge_lora_for_sampling)
+                                                         merge_lora=ours.merge_lora_for_sampling,
+                                                         weight_first=ours.weight_first_sampling)
         # Ours gets the callback train.common.build_callbacks adds to every run; TRL's defaults do not.
         callbacks = [clock] if variant == "stock" else [clock, StopBackwardAtAdapters()]
         trainer = trainer_cls(model=model, reward_funcs=reward_funcs(ours), args=args, train_dataset=dataset,

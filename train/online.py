@@ -81,6 +81,13 @@ class OnlineArgs(GeneratorArgs, MetricWeightsArgs, RunArgs):
                           "base weights put back bit for bit after. The policy's distribution up to bf16 rounding "
                           "of the merged weights; false: the adapters run unmerged."},
     )
+    weight_first_sampling: bool = field(
+        default=True,
+        metadata={"help": "With engine_generation: float32 CPU linears compute the decode steps' few-row inputs as "
+                          "(W @ x.T).T (train.fast_generation.weight_first_linears; MKL's float32 GEMM runs x @ W.T "
+                          "with few rows far below memory bandwidth on some CPUs). The same product summed in "
+                          "another order; bf16 weights and other devices are unaffected. False: F.linear."},
+    )
     shared_prompt_scoring: bool = field(
         default=True,
         metadata={"help": "Score a group's completions in one packed row holding their shared prompt once "
@@ -118,7 +125,8 @@ def run_online(config: OnlineArgs, trainer_cls: Any, extra: dict[str, Any] | Non
     compact_lm_head(config.compact_lm_head)
     trainer_cls = fast_trainer_class(trainer_cls, engine_generation=config.engine_generation,
                                      shared_prompt_scoring=config.shared_prompt_scoring,
-                                     merge_lora=config.merge_lora_for_sampling)
+                                     merge_lora=config.merge_lora_for_sampling,
+                                     weight_first=config.weight_first_sampling)
     resume_from = prepare_run_dir(config, is_main_process=config.process_index == 0)
     tasks = training_tasks(config.train_file or None, config.n_generated, config.generator_seed,
                            config.max_train_examples, shuffle_seed=config.seed,

@@ -120,7 +120,7 @@ def test_bench_grpo_tiny(tiny_model_dir, capsys) -> None:
     for record in (stock, fast):  # every timed phase ran in both variants
         assert set(record["phase_seconds_per_step"]) == {"sampling", "scoring_no_grad", "scoring_with_grad",
                                                          "backward"}
-    assert "TRL GRPOTrainer defaults, fp32" in capsys.readouterr().out
+    assert "| TRL GRPOTrainer defaults | float32 |" in capsys.readouterr().out  # the table states the dtype
 
 
 def test_bench_train_memory_tiny(tiny_model_dir, capsys) -> None:

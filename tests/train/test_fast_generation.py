@@ -178,3 +178,39 @@ def test_fast_trainer_class_carries_the_merge_choice() -> None:
 
     assert fast_trainer_class(GRPOTrainer).merge_lora is True
     assert fast_trainer_class(GRPOTrainer, merge_lora=False).merge_lora is False
+
+
+def test_weight_first_linears_give_the_same_logits_and_restore(tokenizer: Any) -> None:
+    import torch
+
+    from tests.conftest import build_tiny_llama
+    from train.fast_generation import WEIGHT_FIRST_MAX_ROWS, weight_first_linears
+
+    model = _lora_model(tokenizer)
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    one = torch.tensor([tokenizer("Kai Moana posted a 17.10 heat total.")["input_ids"][:4]])  # 4 rows per linear
+    many = torch.tensor([tokenizer("Kai Moana posted a 17.10 heat total, Leo Santos 13.65 and 9 waves.")
+                         ["input_ids"][: WEIGHT_FIRST_MAX_ROWS + 4]])
+    assert many.shape[1] > WEIGHT_FIRST_MAX_ROWS
+    with torch.no_grad():
+        before_one, before_many = model(one).logits, model(many).logits
+        with weight_first_linears(model):
+            assert all("forward" in m.__dict__ for m in linears)  # the base layers and the adapters alike
+            swapped_one, swapped_many = model(one).logits, model(many).logits
+        after = model(one).logits
+    torch.testing.assert_close(swapped_one, before_one, atol=1e-5, rtol=1e-5)  # the same product, summed otherwise
+    assert torch.equal(swapped_many, before_many)  # more rows than the limit: F.linear, bit for bit
+    assert torch.equal(after, before_one) and not any("forward" in m.__dict__ for m in linears)
+    with pytest.raises(RuntimeError, match="boom"), weight_first_linears(model):
+        raise RuntimeError("boom")  # restored on errors too
+    assert not any("forward" in m.__dict__ for m in linears)
+    bf16 = build_tiny_llama(tokenizer).to(torch.bfloat16)  # bf16 weights keep F.linear
+    with weight_first_linears(bf16):
+        assert not any("forward" in m.__dict__ for m in bf16.modules() if isinstance(m, torch.nn.Linear))
+
+
+def test_fast_trainer_class_carries_the_weight_first_choice() -> None:
+    from trl import GRPOTrainer
+
+    assert fast_trainer_class(GRPOTrainer).weight_first is True
+    assert fast_trainer_class(GRPOTrainer, weight_first=False).weight_first is False
