@@ -54,6 +54,7 @@ _OF_HEATS = re.compile(
     r"[ \t]*/[ \t]*|[ \t]+(?:heats?[ \t]+)?(?:of|from|out of|in)[ \t]+(?:his |her |their |the |its )?"
 )
 _HEATS_AFTER = re.compile(r"[ \t]*(?:heats|heat starts|starts|won)\b")
+_EVENTS_AFTER = re.compile(r"[ \t]*(?:events|contests|comps|tour stops|stops)\b")  # "won 3 of 11 events": event wins
 _WON_BEFORE = re.compile(r"\b(?:won|wins?|winning)[ \t]*:?[ \t]+$")
 _PERCENT = re.compile(r"[ \t]*(?:%|percent\b|per cent\b)")
 # A percentage the clause calls a score ("the highest score of the season, 77.8%"): no score is a percentage, so it
@@ -214,6 +215,8 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
             stat, span = after_statistic(after, mention.value, integer)
             if stat == "heats" and adjacent in ("wins", "losses"):
                 stat = adjacent  # "won 15 heats", "lost 7 heats": heats won or lost, not surfed
+            elif stat == "events" and adjacent == "wins":
+                stat = "event_wins"  # "won 4 events": events won, not entered
         if (stat in ("avg_heat", "avg_wave") and span and _SUPERLATIVE_BEFORE.search(lower, window, mention.start)
                 and not _AVERAGE_WORD.search(lower, window, mention.start)):
             stat = before_statistic(lower, window, mention.start, adjacent, integer) or stat
@@ -226,8 +229,10 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
             heats_named = _HEATS_AFTER.match(lower, ends[i + 1], min(end, ends[i + 1] + 14)) is not None
             cell = _cell_at(cells, mention.start) if cells else None
             in_heats_cell = cell is not None and cell.statistic in ("wins", "heats")  # "Heats won | 14 of 19"
-            if heats_named or in_heats_cell or _WON_BEFORE.search(lower, window, mention.start) or (
-                    "heats" in forced.values()):
+            won = _WON_BEFORE.search(lower, window, mention.start) is not None
+            if won and not heats_named and _EVENTS_AFTER.match(lower, ends[i + 1], min(end, ends[i + 1] + 14)):
+                stat, forced[i + 1] = "event_wins", "events"  # "has won 3 of 11 events"
+            elif heats_named or in_heats_cell or won or "heats" in forced.values():
                 stat, forced[i + 1] = "wins", "heats"
         record = _record_pair(lower, numbers, ends, i, end) if integer and i + 1 not in forced else None
         if stat in (None, "heat_total", "wave_score") and record == "named":

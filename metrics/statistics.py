@@ -34,6 +34,7 @@ STATISTICS: tuple[str, ...] = (
     "points",  # ranking points
     "rank",  # a ranking position ("No. 4", "ranked 11th")
     "wins",  # heats won, or head-to-head wins
+    "event_wins",  # events won ("2 event wins", "one title"): never heats won
     "losses",  # heats lost ("a 25-7 record")
     "heats",  # heats surfed by an athlete
     "events",  # events entered ("starts", "tour stops")
@@ -62,14 +63,14 @@ EVENT_ONLY: frozenset[str] = frozenset(
 )
 # Counts and positions: a value written with decimals ("No. 10.39", "9.87 excellent scores") cannot be one.
 INTEGER_STATISTICS: frozenset[str] = frozenset(
-    {"rank", "round", "heat_number", "wins", "losses", "heats", "events", "podiums", "surfers", "excellent",
-     "heats_run", "finish"}
+    {"rank", "round", "heat_number", "wins", "event_wins", "losses", "heats", "events", "podiums", "surfers",
+     "excellent", "heats_run", "finish"}
 )
 # Statistics of one athlete (a heat total, a wave, a ranking...): an event named nearer the number than the athlete
 # is where it happened, not whose it is ("Marisol won the Tern Island Pro with 18.40").
 ATHLETE_STATISTICS: frozenset[str] = frozenset(
-    {"heat_total", "wave_score", "margin", "rank", "points", "wins", "losses", "events", "podiums", "finish",
-     "win_rate"}
+    {"heat_total", "wave_score", "margin", "rank", "points", "wins", "event_wins", "losses", "events", "podiums",
+     "finish", "win_rate"}
 )
 
 # Claimed statistic -> context statistics it agrees with (otherwise only itself).
@@ -82,6 +83,8 @@ _COMPATIBLE: dict[str, frozenset[str]] = {
     # "finished fourth" is said of a season's ranking as often as of one event's result
     "finish": frozenset({"finish", "rank"}),
     "rank": frozenset({"rank", "finish"}),
+    # "2 wins" may be heats or events won; "2 event wins" are only events won
+    "wins": frozenset({"wins", "event_wins"}),
 }
 # Pairs of statistics whose difference is a meaningful margin (besides two values of one statistic).
 _COMPARABLE: frozenset[frozenset[str]] = frozenset(
@@ -96,8 +99,8 @@ _COMPARABLE: frozenset[frozenset[str]] = frozenset(
 _RANGES: dict[str, tuple[float, float]] = {
     "heat_total": (0, 20), "wave_score": (0, 10), "avg_heat": (0, 20), "avg_wave": (0, 10), "win_rate": (0, 100),
     "rank": (1, 500), "finish": (1, 500), "points": (100, 1e9), "podiums": (0, 100), "events": (0, 100),
-    "wins": (0, 2000), "losses": (0, 2000), "heats": (0, 2000), "threshold": (0, 20), "swell": (0, 100),
-    "round": (1, 128), "heat_number": (1, 200),
+    "wins": (0, 2000), "event_wins": (0, 100), "losses": (0, 2000), "heats": (0, 2000), "threshold": (0, 20),
+    "swell": (0, 100), "round": (1, 128), "heat_number": (1, 200),
 }  # fmt: skip
 
 
@@ -150,8 +153,10 @@ _AFTER: tuple[tuple[str, str], ...] = (
     ("avg_wave", r"(?:points?[ \t]+)?(?:average wave(?: score)?|wave average|per wave|a wave on average)\b"),
     ("average", r"(?:points?[ \t]+)?(?:average|on average|avg)\b"),
     ("points", r"(?:ranking[ \t]+|tour[ \t]+|world[ \t]+)?(?:points|pts)\b(?![ \t]*(?:heat|total|ride|wave))"),
-    ("wins", r"(?:heat[ \t]+|event[ \t]+)?(?:wins?|victories|heats (?:(?:have |had )?been |were )?won|h2h wins|won"
-             r"|titles?|w)\b"
+    ("event_wins", r"(?:event|contest|tour)[ \t]+(?:wins?|victories|titles?)\b|(?:events?|contests?)[ \t]+won\b"
+                   r"|titles?\b"),
+    ("wins", r"(?:heat[ \t]+)?(?:wins?|victories|heats (?:(?:have |had )?been |were )?won|h2h wins|won"
+             r"|w)\b"
              r"|/[ \t]*\d+[ \t]+(?:won|wins|heats)\b"),
     ("heat_total", r"(?:-?[ \t]*points?[ \t]+)?(?:heat[ \t-]+(?:total|score)s?|two-wave total"
                    r"|combined(?: total| score)?|totals?\b)"),
@@ -255,7 +260,8 @@ _BEFORE_PHRASES: dict[str, tuple[str, ...]] = {
     "points": ("points", "pts", "ranking points", "tour points"),
     "podiums": ("podium", "podiums", "podium finishes"),
     "events": ("events", "events surfed", "events entered", "starts"),
-    "wins": ("wins", "heats won", "h2h", "head to head", "head-to-head", "event wins", "victories"),
+    "wins": ("wins", "heats won", "h2h", "head to head", "head-to-head", "victories", "heat wins"),
+    "event_wins": ("event wins", "events won", "event victories", "titles", "event titles", "tour wins"),
     "losses": ("losses", "heats lost"),
     "record": ("record", "w-l", "win-loss", "w/l"),
     "surfers": ("surfers", "athletes", "field of", "competitors"),
@@ -282,7 +288,8 @@ _BEFORE_WORDS = 12  # words looked at before a number
 _ADJACENT_RE = re.compile(
     r"(?:(?P<rank>\b(?:no|nr|number|ranked|rank(?:ing)?|seed(?:ed)?|world no)\.?:?|#)"
     r"|(?P<round>\bround(?: of)?)|(?P<heat_number>\bheat(?: no\.?| number)?)"
-    r"|(?P<wins>\bwon|\bwins)|(?P<losses>\blost)|(?P<heats_run>\bheats run)|(?P<heats>\bheats(?: surfed)?)"
+    r"|(?P<wins>(?<!events )\bwon|(?<!event )\bwins)|(?P<losses>\blost)|(?P<heats_run>\bheats run)"
+    r"|(?P<heats>\bheats(?: surfed)?)"
     r"|(?P<threshold>\babove|\bat least)"
     r"|(?P<margin>\bby(?: just| only| a| an| almost| nearly| over| under| less than| more than)?)"
     r"|(?P<prize_money>[$\u20ac\u00a3])|(?P<finish>\bfinish(?:ed)?|\bplaced|\bplacing|\bresult|\bplace))"
@@ -290,7 +297,7 @@ _ADJACENT_RE = re.compile(
 )
 _ADJACENT_REACH = 24  # the longest adjacent cue ("world no.:", "by less than") with its spaces fits in this
 # Cues that only name a count or a position: "won 17.10" and "a 15.20 win" are scores, not wins.
-_INTEGER_ONLY = frozenset({"rank", "round", "heat_number", "wins", "losses", "heats", "events", "podiums",
+_INTEGER_ONLY = frozenset({"rank", "round", "heat_number", "wins", "event_wins", "losses", "heats", "events", "podiums",
                            "surfers", "excellent", "heats_run", "finish", "record"})
 # Plural count nouns after a number name it whatever its form: a decimal before them is an impossible count.
 _COUNT_NOUNS = frozenset({"heats", "events", "podiums", "surfers", "excellent"})

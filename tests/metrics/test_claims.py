@@ -273,6 +273,33 @@ def test_batch_e_rules(context: str, post: str, expected: tuple[str, str | None,
     assert expected in read(context, post)
 
 
+# Heats won and events won are different statistics (dev disagreements of the first set, batches c and e).
+SEASON_WINS = "Marlowe Ashby: No. 3, 36,770 pts, won 21 of 27 heats, two event wins, 4 podiums from 9 events."
+
+
+@pytest.mark.parametrize(
+    ("context", "post", "expected"),
+    [
+        # "won N of M events" counts events won: 16 is heats won
+        (SEASON, "Ines Mbeki has won 16 of 9 events.", ("16", "Ines Mbeki", "event_wins", "misattributed")),
+        (SEASON, "Ines Mbeki has won 16 of 9 events.", ("9", "Ines Mbeki", "events", "supported")),
+        (SEASON, "Ines Mbeki won 16 events.", ("16", "Ines Mbeki", "event_wins", "misattributed")),
+        # "won N of M heats" stays heats won
+        (SEASON, "Ines Mbeki has won 16 of 23 heats.", ("16", "Ines Mbeki", "wins", "supported")),
+        # the context's "two event wins" are events won: called so, or plain wins, they are true
+        (SEASON_WINS, "Marlowe Ashby has 2 event wins.", ("2", "Marlowe Ashby", "event_wins", "supported")),
+        (SEASON_WINS, "Marlowe Ashby has 2 titles.", ("2", "Marlowe Ashby", "event_wins", "supported")),
+        (SEASON_WINS, "Marlowe Ashby has 2 wins.", ("2", "Marlowe Ashby", "wins", "supported")),
+        # heats won called event wins are false
+        (SEASON_WINS, "Marlowe Ashby has 21 event wins.", ("21", "Marlowe Ashby", "event_wins", "misattributed")),
+        # heats won plus events won make nothing: 23 is not a sum the post may state
+        (SEASON_WINS, "Marlowe Ashby has 23 wins.", ("23", "Marlowe Ashby", "wins", "unsupported")),
+    ],
+)
+def test_heat_wins_and_event_wins(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
+    assert expected in read(context, post)
+
+
 # Regressions the rules above must not cause (each a correct or unreadable claim that stays not false).
 PRIZE = "Kai Moana won the final. The winner takes home 100 thousand dollars."
 LABELS = "start time: 7:30am\nwin percentage: 62%\nHeat 1: Kai Moana scored 9.10 and 8.00."

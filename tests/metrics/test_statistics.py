@@ -28,6 +28,9 @@ from metrics.statistics import (
         (" excellent scores", 17, True, "excellent"),
         (" podium finishes", 2, True, "podiums"),
         (" heat wins", 3, True, "wins"),
+        (" event wins", 2, True, "event_wins"),  # events won are not heats won
+        (" titles this year", 2, True, "event_wins"),
+        (" events won", 4, True, "event_wins"),
         (" heats", 27, True, "heats"),
         (" events", 9, True, "events"),
         (" surfers", 36, True, "surfers"),
@@ -64,6 +67,8 @@ def test_after_statistic(after: str, value: float, integer: bool, expected: str 
         ("a win rate of ", False, "win_rate"),
         ("a gap of ", True, "margin"),
         ("heats won: ", True, "wins"),  # "Label: value"
+        ("event wins: ", True, "event_wins"),  # "Event wins: 2", a table's "Event wins" column likewise
+        ("four titles and ", True, "event_wins"),
         ("heats run: ", True, "heats_run"),
         ("finished ", True, "finish"),
         (" in total, and ", True, None),  # "rode 455 waves in total, and 38 ...": an adverb, not a heat total
@@ -93,6 +98,8 @@ def test_bare_waves_before_a_number_is_decided_by_its_form() -> None:
         ("finish", "rank", True),  # "finished fourth" is said of a season's ranking too
         ("wave_score", "heat_total", False),  # the misattribution the claims metric exists to catch
         ("win_rate", "heat_total", False),
+        ("wins", "event_wins", True),  # "2 wins" may be events won
+        ("event_wins", "wins", False),  # but "2 event wins" are never heats won
     ],
 )
 def test_compatible(claimed: str | None, fact: str | None, expected: bool) -> None:
