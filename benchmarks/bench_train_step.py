@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_train_step                    # 1.1B params, bf16 weights, 4 x 512 tokens, 3 steps
     python -m benchmarks.bench_train_step --dtype float32 --no-checkpointing
+    python -m benchmarks.bench_train_step --dtype float32 --no-autocast   # a CPU without native bf16
     python -m benchmarks.bench_train_step --layers 2 --steps 2 --batch 1 --seq-len 64   # smoke test
 
 TinyLlama's weights are not needed (nor reachable offline): the architecture is built from its config.json values
@@ -59,6 +60,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--seq-len", type=int, default=512)
     parser.add_argument("--no-checkpointing", action="store_true", help="turn activation checkpointing off")
+    parser.add_argument("--no-autocast", action="store_true",
+                        help="no bf16 autocast (for CPUs without native bf16, which only emulate it, very slowly)")
     parser.add_argument("--out", default=None, help="also write the JSON result here")
     args = parser.parse_args(argv)
 
@@ -82,7 +85,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         config = parse_config(SFTRunConfig, [
             "--artifacts_root", tmp, "--run_name", "bench", "--max_steps", str(args.steps),
             "--per_device_train_batch_size", str(args.batch), "--max_length", str(args.seq_len),
-            "--save_strategy", "no", "--logging_steps", "1", "--bf16", "true",
+            "--save_strategy", "no", "--logging_steps", "1", "--bf16", "false" if args.no_autocast else "true",
             "--activation_checkpointing", "false" if args.no_checkpointing else "true",
         ])
         trainer = build_trainer(config, model, tokenizer, Dataset.from_list(rows), callbacks=[timer])
@@ -94,6 +97,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "layers": args.layers,
         "dtype": args.dtype,
         "activation_checkpointing": not args.no_checkpointing,
+        "bf16_autocast": not args.no_autocast,
         "batch": args.batch,
         "seq_len": args.seq_len,
         "total_params": total,

@@ -133,8 +133,14 @@ def test_bench_train_memory_tiny(tiny_model_dir, capsys) -> None:
 
 def test_bench_train_step_tiny(capsys) -> None:
     from benchmarks import bench_train_step
+    from wsl_env.models import cpu_supports_bf16
 
-    result = bench_train_step.main(["--layers", "1", "--steps", "2", "--batch", "1", "--seq-len", "32"])
+    # bf16 where this CPU computes it natively (the default); where it only emulates it (~0.7 GFLOP/s on an AVX2 CPU,
+    # over a minute for this step) float32 without autocast, as the training scripts pick there too
+    native = cpu_supports_bf16()
+    precision = ["--dtype", "bf16"] if native else ["--dtype", "float32", "--no-autocast"]
+    result = bench_train_step.main(["--layers", "1", "--steps", "2", "--batch", "1", "--seq-len", "32", *precision])
+    assert result["bf16_autocast"] is native
     assert result["layers"] == 1 and result["tokens_per_second"] > 0
     # one TinyLlama layer with its 32000 x 2048 embeddings and head: ~175M parameters
     assert 150e6 < result["total_params"] < 200e6
