@@ -16,6 +16,7 @@ Figures, per split:
 
     python -m metrics.claim_labels                 # both splits: JSON, then one line of text
     python -m metrics.claim_labels --split dev
+    python -m metrics.claim_labels --by-source     # and per policy that wrote the posts (``base``, ``perturbed``...)
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 
 from metrics.claims import FALSE_VERDICTS, claims
 
-__all__ = ["DEFAULT_PATH", "LABELS", "evaluate", "load_labelled", "main"]
+__all__ = ["DEFAULT_PATH", "LABELS", "evaluate", "load_labelled", "main", "source_of"]
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "claims" / "labelled.jsonl"
 LABELS: tuple[str, ...] = ("true", "misattributed", "unsupported", "unclear")
@@ -84,6 +85,20 @@ def evaluate(rows: Sequence[dict[str, Any]], split: str | None = None) -> dict[s
     }
 
 
+def source_of(row: dict[str, Any]) -> str:
+    """The policy that wrote a labelled post: its ``source`` without a perturbation's kind or a batch tag
+    (``perturbed:swapped_values`` -> ``perturbed``, ``grpo-strict@c`` -> ``grpo-strict``).
+    """
+    return str(row["source"]).split(":")[0].split("@")[0]
+
+
+def by_source(rows: Sequence[dict[str, Any]], split: str | None) -> dict[str, dict[str, Any]]:
+    """Agreement and false-positive rate per :func:`source_of`, within one split (or all)."""
+    sources = sorted({source_of(r) for r in rows if split is None or r["split"] == split})
+    return {source: {k: v for k, v in evaluate([r for r in rows if source_of(r) == source], split).items()
+                     if k in ("claims", "agreement", "false_positive_rate")} for source in sources}
+
+
 def _percent(share: float | None) -> str:
     return "n/a" if share is None else f"{100 * share:.1f}%"
 
@@ -93,10 +108,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--path", default=str(DEFAULT_PATH), help="the labelled set (JSONL)")
     parser.add_argument("--split", choices=("dev", "heldout", "all"), default=None, help="default: dev and heldout")
     parser.add_argument("--show", action="store_true", help="list every disagreement")
+    parser.add_argument("--by-source", action="store_true", help="also break each split down by the posts' policy")
     args = parser.parse_args(argv)
     rows = load_labelled(args.path)
     splits = [args.split] if args.split else ["dev", "heldout"]
     results = {s: evaluate(rows, None if s == "all" else s) for s in splits}
+    if args.by_source:
+        for s, r in results.items():
+            r["by_source"] = by_source(rows, None if s == "all" else s)
     printable = {s: {k: v for k, v in r.items() if k != "disagreements" or args.show} for s, r in results.items()}
     print(json.dumps(printable, indent=2))
     line = "; ".join(f"{s}: agreement {_percent(r['agreement'])}, false positives "

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from metrics.claim_labels import DEFAULT_PATH, LABELS, evaluate, load_labelled, main
+from metrics.claim_labels import DEFAULT_PATH, LABELS, evaluate, load_labelled, main, source_of
 from metrics.claims import claims
 
 RECAP = ("Heat 3: Kai Moana scored 17.10 (best waves 9.10 and 8.00) and beat Leo Santos on 13.65 (best waves 7.15 "
@@ -56,6 +56,20 @@ def test_main_prints_both_splits(tmp_path: Path, capsys: pytest.CaptureFixture[s
     results = main(["--path", str(path)])
     assert set(results) == {"dev", "heldout"} and results["heldout"]["agreement"] == 1.0
     assert "heldout: agreement 100.0%" in capsys.readouterr().err
+
+
+def test_by_source_splits_the_figures_by_the_policy_that_wrote_the_posts(tmp_path: Path) -> None:
+    rows = [row("Kai posted a 17.10 heat total.", ["true"]), row("Kai posted a 13.65 heat total.", ["true"]),
+            row("Kai posted a 17.90 heat total.", ["unsupported"])]
+    for r, source in zip(rows, ["base", "perturbed:swapped_values@c", "grpo-strict@c"], strict=True):
+        r["source"] = source
+    assert [source_of(r) for r in rows] == ["base", "perturbed", "grpo-strict"]
+    path = tmp_path / "set.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    per = main(["--path", str(path), "--split", "dev", "--by-source"])["dev"]["by_source"]
+    assert set(per) == {"base", "perturbed", "grpo-strict"}
+    assert per["base"]["agreement"] == 1.0 and per["perturbed"]["agreement"] == 0.0  # 13.65 is Leo's: misattributed
+    assert per["perturbed"]["false_positive_rate"] == 1.0 and per["grpo-strict"]["claims"] == 1
 
 
 @pytest.mark.skipif(not DEFAULT_PATH.is_file(), reason="the labelled set ships with the repository only")
