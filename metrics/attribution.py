@@ -31,6 +31,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from metrics.entities import ATHLETE, EVENT, Entities, Mention, find_mentions
+from metrics.groups import GROUP, find_groups
 from metrics.numbers import SCALE, NumberMention, is_ordinal
 from metrics.statistics import (
     ATHLETE_STATISTICS,
@@ -148,7 +149,7 @@ class Reading(NamedTuple):
     mention: NumberMention
     end: int  # where the number as written ends
     subject: str | None
-    subject_kind: str | None  # "athlete" or "event" (None with no subject)
+    subject_kind: str | None  # "athlete", "event" or "group" (a round or division; None with no subject)
     statistic: str | None
     sentence_end: int  # the end of its sentence: the reading is final once the text goes past it
     ahead: bool = False  # the subject is the side a margin favours ("a gap of 5,725 points in Ines's favour")
@@ -399,6 +400,35 @@ def _cell_at(cells: list[Cell], at: int) -> Cell | None:
     return next((c for c in cells if c.start <= at < c.end), None)
 
 
+# Statistics a round or division does not own: the post's shape, a year, a round's or heat's own number, a prize.
+_NOT_GROUPED = frozenset({"format", "year", "round", "heat_number", "prize_money"})
+
+
+_GROUP_AFTER = re.compile(r"[^\d,;:.]{0,30}\b(?:in|for|at|of|from|across)[ \t]+(?:the[ \t]+)?")
+
+
+def _group_of(lower: str, at: int, end: int, cells: list[Cell], groups: list[tuple[int, int, str]],
+              mentions: list[Mention]) -> str | None:
+    """The round or division (:mod:`metrics.groups`) a number at ``[at, end)`` with no athlete belongs to: its
+    table row's, else the group named nearest before it in its sentence with no athlete named in between ("R16
+    rode 8 and 118", "the women averaged 12.96"), else one a preposition attaches right after it ("18 surfers in
+    the women's draw").
+    """
+    cell = _cell_at(cells, at) if cells else None
+    if cell is not None and cell.kind == GROUP:
+        return cell.subject
+    before = [g for g in groups if g[1] <= at]
+    if before:
+        start, end, key = before[-1]
+        if any(m.kind == ATHLETE and end <= m.start < at for m in mentions):
+            return None
+        return key
+    after = next((g for g in groups if g[0] >= end), None)
+    if after is not None and _GROUP_AFTER.fullmatch(lower, end, after[0]):
+        return after[2]
+    return None
+
+
 def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entities: Entities, carry: Carry,
                   *, cells: list[Cell] | None = None, context: bool = False,
                   words: frozenset[str] | None = None) -> tuple[list[Reading], Carry]:
@@ -421,6 +451,7 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
     if not numbers:
         return [], after
     starts = [m.start for m in mentions]
+    groups = find_groups(lower, entities.groups)
     blanked = _blank(lower, mentions)
     end = len(sentence)
     ends = [m.start + len(m.text) for m in numbers]
@@ -454,12 +485,16 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
         if subject is None and stat not in EVENT_ONLY:
             cell = _cell_at(cells, mention.start) if cells else None
             if cell is not None and cell.subject is not None:
-                subject, kind = cell.subject, ATHLETE
+                subject, kind = cell.subject, cell.kind
             elif context and heading is not None and not any(m.kind == ATHLETE for m in mentions):
                 subject, kind = heading, ATHLETE
+        if entities.groups and kind != ATHLETE and stat not in _NOT_GROUPED:
+            group = _group_of(lower, mention.start, ends[i], cells or [], groups, mentions)
+            if group is not None:
+                subject, kind = group, GROUP
         if context and subject is None:
             subject, kind = _context_default(stat, entities)
-        if stat == "heats" and kind == EVENT:
+        if stat == "heats" and kind in (EVENT, GROUP):
             stat = "heats_run"
         top = stat in ("wave_score", "heat_total") and (
             _TOP.search(lower, cue_ends[i - 1] if i else 0, mention.start) is not None

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from metrics.groups import context_groups
+
 __all__ = ["ATHLETE", "EVENT", "UNKNOWN", "Entities", "Mention", "context_entities", "find_mentions"]
 
 ATHLETE, EVENT, UNKNOWN = "athlete", "event", "unknown"
@@ -159,6 +161,7 @@ class Entities:
     aliases: dict[str, tuple[str, str]]  # surface form -> (kind, canonical name)
     topic: str | None  # "athlete" or "event": the kind of the first one the context names
     names: NameFinder | None  # finds the aliases in a text, longest first (None without any)
+    groups: tuple[str, ...] = ()  # rounds or divisions the context breaks its figures down by (metrics.groups)
 
     @property
     def event(self) -> str | None:
@@ -272,7 +275,8 @@ def context_entities(context: str, instruction: str = "") -> Entities:
     for part, owners in parts.items():
         if len(owners) == 1 and part not in aliases and part not in _NOT_NAME:
             aliases[part] = (ATHLETE, owners[0])
-    return Entities(tuple(athletes), tuple(events), aliases, topic, NameFinder(tuple(aliases)) if aliases else None)
+    return Entities(tuple(athletes), tuple(events), aliases, topic, NameFinder(tuple(aliases)) if aliases else None,
+                    context_groups(context))
 
 
 def _names_pattern(aliases: tuple[str, ...]) -> re.Pattern[str] | None:

@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from metrics.entities import Entities
+from metrics.entities import ATHLETE, Entities
+from metrics.groups import GROUP, group_key
 from metrics.statistics import statistic_before
 
 __all__ = ["Cell", "table_cells"]
@@ -30,13 +31,15 @@ _RULE = re.compile(r"^[\s|:+\-=]*$")  # a Markdown separator row such as |---|:-
 
 class Cell(NamedTuple):
     """A table cell: its span in the text, the statistic its header or row label names (``None`` if none; may be
-    ``"wave_or_count"`` or ``"record"``, resolved per number), and the athlete it belongs to.
+    ``"wave_or_count"`` or ``"record"``, resolved per number), and the athlete (or the round or division,
+    :mod:`metrics.groups`) it belongs to.
     """
 
     start: int
     end: int
     statistic: str | None
     subject: str | None
+    kind: str = ATHLETE  # the subject's kind: an athlete, or a group
 
 
 def _split(line: str, offset: int, separator: re.Pattern[str]) -> list[tuple[int, int, str]]:
@@ -86,9 +89,11 @@ def _block_cells(rows: list[list[tuple[int, int, str]]], entities: Entities) -> 
     labels = [_label(text) for _, _, text in header]
     for row in body:
         athlete = _athlete(" | ".join(text for _, _, text in row), entities)
+        group = group_key(row[0][2]) if athlete is None and entities.groups else None
+        subject, kind = (group, GROUP) if group in entities.groups else (athlete, ATHLETE)
         row_label = _label(row[0][2])  # a key-value table ("Stat | Value" / "Points | 14,880")
         for j, (start, end, _) in enumerate(row):
-            out.append(Cell(start, end, labels[j] or (row_label if j else None), athlete))
+            out.append(Cell(start, end, labels[j] or (row_label if j else None), subject, kind))
     return out
 
 

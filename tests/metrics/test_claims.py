@@ -452,3 +452,37 @@ def test_swapping_two_athletes_values_lowers_fact(pair: tuple[str, str]) -> None
     post = f"Kai Moana posted {x}. Leo Santos posted {y}."
     swapped = f"Kai Moana posted {y}. Leo Santos posted {x}."
     assert metrics.fact_score(task(RECAP), swapped) < metrics.fact_score(task(RECAP), post)
+
+
+# Rounds and divisions as subjects (metrics.groups): a figure of one round or division given to another.
+ROUND_TABLE = "Round | Heats | Waves ridden\nR32 | 16 | 260\nR16 | 8 | 118\nQF | 4 | 58\nTotal | 28 | 436"
+DIVISION_TABLE = "Division | Surfers | Avg heat total\nMen      | 36      | 12.58\nWomen    | 18      | 12.96"
+QUARTERS = ("Sealion Reef Pro, Quarterfinals\nQF1: Augustin Rahm 13.50 def. Tobiah Krantz 12.00\n"
+            "QF2: Eero Valtonen 14.27 def. Cormac Deveraux 14.03")
+
+
+@pytest.mark.parametrize(
+    ("context", "post", "expected"),
+    [
+        # the round the figure is in the table for
+        (ROUND_TABLE, "R32 rode 260 waves.", ("260", "r32", "waves_ridden", "supported")),
+        (ROUND_TABLE, "R16 ran 8 heats.", ("8", "r16", "heats_run", "supported")),  # a round's heats are run
+        # another round's figure
+        (ROUND_TABLE, "R16 rode 260 waves.", ("260", "r16", "waves_ridden", "misattributed")),
+        # a round the context does not have owns none of its figures
+        (ROUND_TABLE, "R42 rides 260.", ("260", "r42", "waves_ridden", "misattributed")),
+        # a division named before the number, or attached after it by a preposition
+        (DIVISION_TABLE, "The women averaged 12.96.", ("12.96", "women", "average", "supported")),
+        (DIVISION_TABLE, "The men averaged 12.96.", ("12.96", "men", "average", "misattributed")),
+        (DIVISION_TABLE, "There were 18 surfers in the women's draw.", ("18", "women", "surfers", "supported")),
+        (DIVISION_TABLE, "There were 36 surfers in the women's draw.", ("36", "women", "surfers", "misattributed")),
+        # a group named after a number with no preposition in between does not own it
+        (DIVISION_TABLE, "Average heat total: 12.58, women 18.", ("12.58", None, "avg_heat", "supported")),
+        # an athlete's figure in a heat the context heads with its label is that heat's too
+        (QUARTERS, "QF1 was won with 13.50.", ("13.50", "qf1", None, "unverifiable")),
+        (QUARTERS, "Augustin Rahm won QF1 with 13.50.", ("13.50", "Augustin Rahm", None, "supported")),
+    ],
+)
+def test_rounds_and_divisions_as_subjects(context: str, post: str,
+                                          expected: tuple[str, str | None, str | None, str]) -> None:
+    assert expected in read(context, post)
