@@ -155,7 +155,7 @@ _AFTER: tuple[tuple[str, str], ...] = (
     ("points", r"(?:ranking[ \t]+|tour[ \t]+|world[ \t]+)?(?:points|pts)\b(?![ \t]*(?:heat|total|ride|wave))"),
     ("event_wins", r"(?:event|contest|tour)[ \t]+(?:wins?|victories|titles?)\b|(?:events?|contests?)[ \t]+won\b"
                    r"|titles?\b"),
-    ("wins", r"(?:heat[ \t]+)?(?:wins?|victories|heats (?:(?:have |had )?been |were )?won|h2h wins|won"
+    ("wins", r"(?:heat[ \t]+)?(?:wins?|victories|heats (?:(?:have |had )?been |were |are )?won|h2h wins|won"
              r"|w)\b"
              r"|/[ \t]*\d+[ \t]+(?:won|wins|heats)\b"),
     ("heat_total", r"(?:-?[ \t]*points?[ \t]+)?(?:heat[ \t-]+(?:total|score)s?|two-wave total"

@@ -31,6 +31,7 @@ from metrics.statistics import (
         (" event wins", 2, True, "event_wins"),  # events won are not heats won
         (" titles this year", 2, True, "event_wins"),
         (" events won", 4, True, "event_wins"),
+        (" heats are won", 16, True, "wins"),  # "16 heats are won": heats won, as "16 heats were won"
         (" heats", 27, True, "heats"),
         (" events", 9, True, "events"),
         (" surfers", 36, True, "surfers"),
