@@ -203,6 +203,7 @@ class ContextFacts:
 _SCORE_STATISTICS = frozenset({"heat_total", "wave_score", "margin", "average", "avg_heat", "avg_wave", "threshold",
                                "win_rate"})
 _POSITION_STATISTICS = frozenset({"rank", "finish", "round", "heat_number"})
+_ORDINAL_STATISTICS = frozenset({None, "rank", "finish", "round", "heat_number", "format"})  # what "4th" can be
 _LOWER_IS_BETTER = frozenset({"rank", "finish", "losses"})  # a margin favours the side with the smaller value
 
 
@@ -264,6 +265,12 @@ def judge(reading: Reading, facts: ContextFacts) -> tuple[str, list[Fact]]:
         return "unverifiable", direct  # "0-2 hashtags": about the post, not the context
     if not possible(reading.statistic, reading.mention.readings[0][1] >= SCALE):
         return ("misattributed" if direct else "unsupported"), direct  # "No. 10.39", "9.87 excellent scores"
+    if direct and reading.statistic not in _ORDINAL_STATISTICS and is_ordinal(reading.mention.text):
+        # An ordinal is a position, never a count, score or rate: "has won 15th heats" gives his rank as heats won
+        # (false); "posted a 4th heat", "the top single wave was 4th", where the context has no such position, say
+        # nothing checkable.
+        position = any(is_ordinal(f.text) or f.statistic in _POSITION_STATISTICS for f in direct)
+        return ("misattributed" if position else "unverifiable"), direct
     if direct:
         if reading.subject_kind != ATHLETE and reading.statistic is None:
             return "unverifiable", direct

@@ -486,3 +486,19 @@ QUARTERS = ("Sealion Reef Pro, Quarterfinals\nQF1: Augustin Rahm 13.50 def. Tobi
 def test_rounds_and_divisions_as_subjects(context: str, post: str,
                                           expected: tuple[str, str | None, str | None, str]) -> None:
     assert expected in read(context, post)
+
+
+@pytest.mark.parametrize(
+    ("post", "expected"),
+    [
+        # an ordinal is a position: given as a count of wins, a rank is misattributed
+        ("Ines Mbeki has won 1st heats.", ("1st", "Ines Mbeki", "wins", "misattributed")),
+        # "a 4th heat" where the context's 4 is no position (her podiums) says nothing checkable
+        ("Ines Mbeki posted a 4th heat.", ("4th", "Ines Mbeki", "heats", "unverifiable")),
+        # an ordinal of no context value is still unsupported, and a position is still judged as one
+        ("Ines Mbeki has won 31st heats.", ("31st", "Ines Mbeki", "wins", "unsupported")),
+        ("Ines Mbeki is ranked 1st.", ("1st", "Ines Mbeki", "rank", "supported")),
+    ],
+)
+def test_an_ordinal_is_a_position(post: str, expected: tuple[str, str | None, str | None, str]) -> None:
+    assert expected in read(SEASON, post)
