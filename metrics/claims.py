@@ -265,7 +265,8 @@ def judge(reading: Reading, facts: ContextFacts) -> tuple[str, list[Fact]]:
         return "unverifiable", direct  # "0-2 hashtags": about the post, not the context
     if not possible(reading.statistic, reading.mention.readings[0][1] >= SCALE):
         return ("misattributed" if direct else "unsupported"), direct  # "No. 10.39", "9.87 excellent scores"
-    if direct and reading.statistic not in _ORDINAL_STATISTICS and is_ordinal(reading.mention.text):
+    if (direct and reading.mention.text[-1:].isalpha() and reading.statistic not in _ORDINAL_STATISTICS
+            and is_ordinal(reading.mention.text)):  # an ordinal ends with a letter: a cheap test first
         # An ordinal is a position, never a count, score or rate: "has won 15th heats" gives his rank as heats won
         # (false); "posted a 4th heat", "the top single wave was 4th", where the context has no such position, say
         # nothing checkable.
