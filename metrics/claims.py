@@ -4,7 +4,8 @@
     [('17.10', 'Kai Moana', 'heat_total', 'supported'), ('9.10', 'Leo Santos', 'wave_score', 'misattributed'), ...]
 
 The same reader (:mod:`metrics.attribution`) reads the context into **facts** and the response into **claims**:
-a value, a subject (an athlete or the event) and a statistic (:data:`metrics.statistics.STATISTICS`). Verdicts:
+a value, a subject (an athlete, the event, or a round or division: :mod:`metrics.groups`) and a statistic
+(:data:`metrics.statistics.STATISTICS`). Verdicts:
 
 - ``supported``: a context fact has the value (at the precision shown), and its subject and statistic agree with
   what the claim says (a claim that says no subject, or no statistic, agrees on that part);
