@@ -37,7 +37,7 @@ from metrics.attribution import (
     sentence_cells,
     sentence_numbers,
 )
-from metrics.entities import ATHLETE, Entities, context_entities
+from metrics.entities import ATHLETE, EVENT, Entities, context_entities
 from metrics.groups import GROUP
 from metrics.numbers import SCALE, NumberMention, NumberSupport, extract_numbers, is_ordinal
 from metrics.parse import Parse, safe_lower, sentence_spans
@@ -221,6 +221,8 @@ def _statistic_agrees(reading: Reading, fact: Fact) -> bool:
 def _subject_agrees(reading: Reading, fact: Fact) -> bool:
     if reading.subject_kind == GROUP:  # a round's or division's figure: not another group's (an athlete's may be
         return fact.subject_kind != GROUP or fact.subject == reading.subject  # in it: "QF1 was won with 13.50")
+    if fact.subject_kind == GROUP and reading.subject_kind == EVENT:
+        return False  # "the average heat total across the event was 12.58": the men's, not the event's
     if reading.subject_kind != ATHLETE or fact.subject is None:
         return True  # no subject, or the event (whose figures include its athletes'), agrees with any fact
     return fact.subject_kind == ATHLETE and fact.subject == reading.subject

@@ -478,6 +478,11 @@ QUARTERS = ("Sealion Reef Pro, Quarterfinals\nQF1: Augustin Rahm 13.50 def. Tobi
         (DIVISION_TABLE, "There were 36 surfers in the women's draw.", ("36", "women", "surfers", "misattributed")),
         # a group named after a number with no preposition in between does not own it
         (DIVISION_TABLE, "Average heat total: 12.58, women 18.", ("12.58", None, "avg_heat", "supported")),
+        # a division's figure given to the whole event is false; said of no one, it is not judged on its subject
+        ("Shearwater Reef Pro\n" + DIVISION_TABLE, "The average heat total across the event was 12.58.",
+         ("12.58", "Shearwater Reef Pro", "avg_heat", "misattributed")),
+        ("Shearwater Reef Pro\n" + DIVISION_TABLE, "The average heat total was 12.58.",
+         ("12.58", None, "avg_heat", "supported")),
         # an athlete's figure in a heat the context heads with its label is that heat's too
         (QUARTERS, "QF1 was won with 13.50.", ("13.50", "qf1", None, "unverifiable")),
         (QUARTERS, "Augustin Rahm won QF1 with 13.50.", ("13.50", "Augustin Rahm", None, "supported")),
