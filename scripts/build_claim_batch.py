@@ -12,7 +12,9 @@ a perturbation of the first policy's post). Every post of the batch is ``dev``: 
 is left out unless its hash split (``split_of``) is ``dev``, so no held-out context gets new dev posts. Like the
 first build, it never calls the claims metric. Post ids get ``@TAG`` (a perturbation of a newer policy's post would
 otherwise take an id the set already has). Each source's posts are kept, in a seeded order, until CLAIMS claims.
-Batch c was built against the labelled set before it (``git show ff89965~1:data/claims/labelled.jsonl > F`` and
+``--split heldout`` builds a held-out batch instead: posts only on tasks whose hash split is ``heldout`` (and
+none the labelled set has as ``dev``). Batch c was built against the labelled set before it (``git show
+ff89965~1:data/claims/labelled.jsonl > F`` and
 ``--labelled F`` rebuild ``data/claims/unlabelled-c.jsonl`` byte for byte, with the stored runs in ``runs/eval``).
 """
 
@@ -44,6 +46,15 @@ def held_out_tasks(labelled: list[dict[str, Any]], tasks: set[str]) -> frozenset
     return frozenset(held)
 
 
+def dev_tasks(labelled: list[dict[str, Any]], tasks: set[str]) -> frozenset[str]:
+    """Task ids that must get no held-out posts (``--split heldout``): those whose hash split is ``dev``, and every
+    task of the labelled set in its ``dev`` split.
+    """
+    dev = {tid for tid in tasks if split_of(tid) == "dev"}
+    dev.update(row["task"]["id"] for row in labelled if row["split"] == "dev")
+    return frozenset(dev)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -53,6 +64,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--tag", required=True, help="appended to each post id as @TAG (ids stay unique in the set)")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--split", choices=("dev", "heldout"), default="dev",
+                        help="heldout: posts only on tasks whose hash split is heldout, labelled before any verdict "
+                             "on them is computed, to measure the metric on new posts (never to tune it)")
     args = parser.parse_args()
     labelled = [json.loads(line) for line in Path(args.labelled).read_text().splitlines() if line.strip()]
     labelled_tasks = {row["task"]["id"] for row in labelled}
@@ -62,12 +76,15 @@ def main() -> None:
         # written tasks: the hash split decides (half of them are held-out contexts); generated tasks of a split
         # the labelled set never used are all new contexts
         ids = _ids(Path(tasks))
-        skip = held_out_tasks(labelled, ids) if labelled_tasks & ids else frozenset()
+        if args.split == "heldout":
+            skip = dev_tasks(labelled, ids)
+        else:
+            skip = held_out_tasks(labelled, ids) if labelled_tasks & ids else frozenset()
         rows = build(
             Path(runs),
             Path(tasks),
             args.seed,
-            dev_only=True,
+            dev_only=args.split == "dev",
             names=mapping,
             perturb_from=tuple(mapping.values())[:1],
             skip=skip,
