@@ -419,10 +419,8 @@ def _group_of(lower: str, at: int, end: int, cells: list[Cell], groups: list[tup
         return cell.subject
     before = [g for g in groups if g[1] <= at]
     if before:
-        start, end, key = before[-1]
-        if any(m.kind == ATHLETE and end <= m.start < at for m in mentions):
-            return None
-        return key
+        _, named_end, key = before[-1]
+        return None if any(m.kind == ATHLETE and named_end <= m.start < at for m in mentions) else key
     after = next((g for g in groups if g[0] >= end), None)
     if after is not None and _GROUP_AFTER.fullmatch(lower, end, after[0]):
         return after[2]

@@ -16,6 +16,7 @@ figure. A single-letter label ("F" for the final) is too ambiguous to read in a 
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["GROUP", "context_groups", "find_groups", "group_key"]
@@ -52,21 +53,15 @@ def context_groups(context: str) -> tuple[str, ...]:
     return tuple(keys) if len(keys) >= 2 else ()
 
 
-_FINDERS: dict[tuple[str, ...], re.Pattern[str]] = {}
-
-
+@functools.lru_cache(maxsize=1024)
 def _finder(groups: tuple[str, ...]) -> re.Pattern[str]:
-    pattern = _FINDERS.get(groups)
-    if pattern is None:
-        alternatives = [re.escape(key) for key in sorted(groups, key=len, reverse=True)]
-        if any(re.fullmatch(_FAMILY["r"], key) for key in groups):
-            alternatives.append(_FAMILY["r"])
-        if any(re.fullmatch(_DIVISION, key) for key in groups):
-            alternatives.append(_FAMILY["division"])
-        pattern = _FINDERS[groups] = re.compile(
-            rf"(?<![\w'-])(?:{'|'.join(alternatives)})(?:['\u2019]s)?(?![\w-])"
-        )
-    return pattern
+    """One regex for a context's groups and the unknown labels of their kinds (cached per set of groups)."""
+    alternatives = [re.escape(key) for key in sorted(groups, key=len, reverse=True)]
+    if any(re.fullmatch(_FAMILY["r"], key) for key in groups):
+        alternatives.append(_FAMILY["r"])
+    if any(re.fullmatch(_DIVISION, key) for key in groups):
+        alternatives.append(_FAMILY["division"])
+    return re.compile(rf"(?<![\w'-])(?:{'|'.join(alternatives)})(?:['\u2019]s)?(?![\w-])")
 
 
 def find_groups(lower: str, groups: tuple[str, ...]) -> list[tuple[int, int, str]]:
