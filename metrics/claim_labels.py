@@ -17,6 +17,7 @@ Figures, per split:
     python -m metrics.claim_labels                 # both splits: JSON, then one line of text
     python -m metrics.claim_labels --split dev
     python -m metrics.claim_labels --by-source     # and per policy that wrote the posts (``base``, ``perturbed``...)
+    python -m metrics.claim_labels --by-batch      # and per labelling batch (``first``, ``c``, ``e``, ``h``)
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from metrics.claims import FALSE_VERDICTS, claims
 
-__all__ = ["DEFAULT_PATH", "LABELS", "evaluate", "load_labelled", "main", "source_of"]
+__all__ = ["DEFAULT_PATH", "LABELS", "batch_of", "evaluate", "load_labelled", "main", "source_of"]
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "claims" / "labelled.jsonl"
 LABELS: tuple[str, ...] = ("true", "misattributed", "unsupported", "unclear")
@@ -92,11 +93,22 @@ def source_of(row: dict[str, Any]) -> str:
     return str(row["source"]).split(":")[0].split("@")[0]
 
 
-def by_source(rows: Sequence[dict[str, Any]], split: str | None) -> dict[str, dict[str, Any]]:
-    """Agreement and false-positive rate per :func:`source_of`, within one split (or all)."""
-    sources = sorted({source_of(r) for r in rows if split is None or r["split"] == split})
-    return {source: {k: v for k, v in evaluate([r for r in rows if source_of(r) == source], split).items()
-                     if k in ("claims", "agreement", "false_positive_rate")} for source in sources}
+def batch_of(row: dict[str, Any]) -> str:
+    """The labelling batch of a post: its id's ``@TAG`` (``written-123:grpo-strict@c`` -> ``c``), ``first`` for the
+    set's first build (no tag).
+    """
+    _, at, tag = str(row["id"]).rpartition("@")
+    return tag if at else "first"
+
+
+def breakdown(rows: Sequence[dict[str, Any]], split: str | None,
+              key: Callable[[dict[str, Any]], str] = source_of) -> dict[str, dict[str, Any]]:
+    """Agreement and false-positive rate per ``key`` of a post (:func:`source_of`, :func:`batch_of`), within one
+    split (or all).
+    """
+    groups = sorted({key(r) for r in rows if split is None or r["split"] == split})
+    return {group: {k: v for k, v in evaluate([r for r in rows if key(r) == group], split).items()
+                    if k in ("claims", "agreement", "false_positive_rate")} for group in groups}
 
 
 def _percent(share: float | None) -> str:
@@ -109,13 +121,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--split", choices=("dev", "heldout", "all"), default=None, help="default: dev and heldout")
     parser.add_argument("--show", action="store_true", help="list every disagreement")
     parser.add_argument("--by-source", action="store_true", help="also break each split down by the posts' policy")
+    parser.add_argument("--by-batch", action="store_true", help="also break each split down by labelling batch")
     args = parser.parse_args(argv)
     rows = load_labelled(args.path)
     splits = [args.split] if args.split else ["dev", "heldout"]
     results = {s: evaluate(rows, None if s == "all" else s) for s in splits}
-    if args.by_source:
-        for s, r in results.items():
-            r["by_source"] = by_source(rows, None if s == "all" else s)
+    for s, r in results.items():
+        if args.by_source:
+            r["by_source"] = breakdown(rows, None if s == "all" else s, source_of)
+        if args.by_batch:
+            r["by_batch"] = breakdown(rows, None if s == "all" else s, batch_of)
     printable = {s: {k: v for k, v in r.items() if k != "disagreements" or args.show} for s, r in results.items()}
     print(json.dumps(printable, indent=2))
     line = "; ".join(f"{s}: agreement {_percent(r['agreement'])}, false positives "

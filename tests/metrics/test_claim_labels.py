@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from metrics.claim_labels import DEFAULT_PATH, LABELS, evaluate, load_labelled, main, source_of
+from metrics.claim_labels import DEFAULT_PATH, LABELS, batch_of, evaluate, load_labelled, main, source_of
 from metrics.claims import claims
 
 RECAP = ("Heat 3: Kai Moana scored 17.10 (best waves 9.10 and 8.00) and beat Leo Santos on 13.65 (best waves 7.15 "
@@ -70,6 +70,17 @@ def test_by_source_splits_the_figures_by_the_policy_that_wrote_the_posts(tmp_pat
     assert set(per) == {"base", "perturbed", "grpo-strict"}
     assert per["base"]["agreement"] == 1.0 and per["perturbed"]["agreement"] == 0.0  # 13.65 is Leo's: misattributed
     assert per["perturbed"]["false_positive_rate"] == 1.0 and per["grpo-strict"]["claims"] == 1
+
+
+def test_by_batch_splits_the_figures_by_the_ids_tag(tmp_path: Path) -> None:
+    rows = [row("Kai posted a 17.10 heat total.", ["true"]), row("Kai posted a 13.65 heat total.", ["true"])]
+    rows[1]["id"] += "@h"
+    assert [batch_of(r) for r in rows] == ["first", "h"]
+    path = tmp_path / "set.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    per = main(["--path", str(path), "--split", "dev", "--by-batch"])["dev"]["by_batch"]
+    assert per == {"first": {"claims": 1, "agreement": 1.0, "false_positive_rate": 0.0},
+                   "h": {"claims": 1, "agreement": 0.0, "false_positive_rate": 1.0}}  # 13.65 is Leo's, not Kai's
 
 
 @pytest.mark.skipif(not DEFAULT_PATH.is_file(), reason="the labelled set ships with the repository only")
