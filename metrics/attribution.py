@@ -64,7 +64,7 @@ _SCORE_BEFORE_PERCENT = re.compile(r"\bscores?\b(?:[ \t]+(?:of|in|for|on|at|was|
                                    r"season|heat|event|day|round|contest|final|year))*[ \t]*[,:]?[ \t]*$")
 # A percentage the words after it call a score ("a 54.5% average heat", "a 45.5% heat score"): read as that score,
 # as above; "54.5% heat wins" stays a rate.
-_SCORE_AFTER_PERCENT = re.compile(r"[ \t]*(?:%|percent\b|per cent\b)[ \t]+(?:(?P<average>average|avg|mean)[ \t]+)?"
+_SCORE_AFTER_PERCENT = re.compile(_PERCENT.pattern + r"[ \t]+(?:(?P<average>average|avg|mean)[ \t]+)?"
                                   r"(?P<kind>heat|wave|ride)s?(?:[ \t]+(?:total|score)s?)?\b(?![ \t-]*win)")
 # The numbers of a parenthesised run right after a format cue ("1-2 numbered bullets (1.1, 1.2, 1.3)"): item
 # markers of the post, like the cue's own number.

@@ -204,7 +204,7 @@ class ContextFacts:
 _SCORE_STATISTICS = frozenset({"heat_total", "wave_score", "margin", "average", "avg_heat", "avg_wave", "threshold",
                                "win_rate"})
 _POSITION_STATISTICS = frozenset({"rank", "finish", "round", "heat_number"})
-_ORDINAL_STATISTICS = frozenset({None, "rank", "finish", "round", "heat_number", "format"})  # what "4th" can be
+_ORDINAL_STATISTICS = _POSITION_STATISTICS | {None, "format"}  # what "4th" can be: a position, or a post's item
 _LOWER_IS_BETTER = frozenset({"rank", "finish", "losses"})  # a margin favours the side with the smaller value
 
 

@@ -37,22 +37,13 @@ def _ids(path: Path) -> set[str]:
     return {json.loads(line)["id"] for line in path.read_text().splitlines() if line.strip()}
 
 
-def held_out_tasks(labelled: list[dict[str, Any]], tasks: set[str]) -> frozenset[str]:
-    """Task ids that must get no dev posts, for a task set that shares tasks with the labelled set: those whose hash
-    split is ``heldout``, and every task of the labelled set in its ``heldout`` split.
+def split_tasks(labelled: list[dict[str, Any]], tasks: set[str], split: str) -> frozenset[str]:
+    """Task ids of ``split`` (``dev`` or ``heldout``), which a batch of the other split must leave out: those of
+    ``tasks`` whose hash split is ``split``, and every task of the labelled set in that split.
     """
-    held = {tid for tid in tasks if split_of(tid) == "heldout"}
-    held.update(row["task"]["id"] for row in labelled if row["split"] == "heldout")
-    return frozenset(held)
-
-
-def dev_tasks(labelled: list[dict[str, Any]], tasks: set[str]) -> frozenset[str]:
-    """Task ids that must get no held-out posts (``--split heldout``): those whose hash split is ``dev``, and every
-    task of the labelled set in its ``dev`` split.
-    """
-    dev = {tid for tid in tasks if split_of(tid) == "dev"}
-    dev.update(row["task"]["id"] for row in labelled if row["split"] == "dev")
-    return frozenset(dev)
+    found = {tid for tid in tasks if split_of(tid) == split}
+    found.update(row["task"]["id"] for row in labelled if row["split"] == split)
+    return frozenset(found)
 
 
 def main() -> None:
@@ -77,9 +68,9 @@ def main() -> None:
         # the labelled set never used are all new contexts
         ids = _ids(Path(tasks))
         if args.split == "heldout":
-            skip = dev_tasks(labelled, ids)
+            skip = split_tasks(labelled, ids, "dev")
         else:
-            skip = held_out_tasks(labelled, ids) if labelled_tasks & ids else frozenset()
+            skip = split_tasks(labelled, ids, "heldout") if labelled_tasks & ids else frozenset()
         rows = build(
             Path(runs),
             Path(tasks),

@@ -116,9 +116,9 @@ def _weight_first(weight: Any, bias: Any) -> Any:
     import torch.nn.functional as F
 
     def forward(x: Any) -> Any:
-        rows = x.shape[:-1].numel() if x.dim() > 1 else 1
-        if x.dim() < 2 or rows > WEIGHT_FIRST_MAX_ROWS or x.dtype != weight.dtype:
+        if x.dim() < 2 or x.shape[:-1].numel() > WEIGHT_FIRST_MAX_ROWS or x.dtype != weight.dtype:
             return F.linear(x, weight, bias)
+        rows = x.shape[:-1].numel()
         out = torch.mm(weight, x.reshape(rows, x.shape[-1]).t()).t()
         if bias is not None:
             out = out + bias

@@ -17,8 +17,8 @@ _SPEC.loader.exec_module(build_claim_batch)
 def test_dev_and_held_out_batches_take_disjoint_tasks() -> None:
     tasks = {f"gen-9500-{i}" for i in range(40)}
     labelled = [{"split": "heldout", "task": {"id": "written-001"}}, {"split": "dev", "task": {"id": "written-002"}}]
-    no_dev_posts = build_claim_batch.held_out_tasks(labelled, tasks | {"written-001", "written-002"})
-    no_heldout_posts = build_claim_batch.dev_tasks(labelled, tasks | {"written-001", "written-002"})
+    no_dev_posts = build_claim_batch.split_tasks(labelled, tasks | {"written-001", "written-002"}, "heldout")
+    no_heldout_posts = build_claim_batch.split_tasks(labelled, tasks | {"written-001", "written-002"}, "dev")
     # by hash, half each: every task is kept out of exactly one kind of batch
     for tid in tasks:
         assert (tid in no_dev_posts) != (tid in no_heldout_posts)
