@@ -1,0 +1,55 @@
+"""Move a held-out claim batch to dev once its held-out figures are reported, so its posts may inform rules.
+
+    python scripts/retire_claim_batch.py --tag h --name "batch h (2026-12-04, held-out)" \
+        --reported "agreement 89.6%, false positives 1.9% of 216 true claims (327 claims), at 2809b4a"
+
+A held-out batch measures the metric once; after that, reading its disagreements is the cheapest way to learn what
+the rules miss, but only if the batch stops counting as held-out. This sets ``split`` to ``dev`` on every post of
+``labelled.jsonl`` whose id ends ``@TAG`` (each keeps ``"retired_from": "heldout"``) and records, under the batch's
+entry in ``labelling.json``, the figures it gave while held-out. Held-out figures from then on come from batches
+built after the rules that read it. A batch that is not held-out, or a tag no post has, is an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def retire(rows: list[dict[str, Any]], tag: str) -> int:
+    """Set ``split`` to ``dev`` on the rows of batch ``tag`` (in place); the number moved."""
+    batch = [row for row in rows if str(row["id"]).endswith(f"@{tag}")]
+    if not batch:
+        raise ValueError(f"no post has the tag @{tag}")
+    if any(row["split"] != "heldout" for row in batch):
+        raise ValueError(f"batch @{tag} is not all held-out: nothing moved")
+    for row in batch:
+        row["split"] = "dev"
+        row["retired_from"] = "heldout"
+    return len(batch)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tag", required=True)
+    parser.add_argument("--name", required=True, help="the batch's entry in labelling.json")
+    parser.add_argument("--reported", required=True, help="the held-out figures it gave, as reported")
+    parser.add_argument("--out", default="data/claims")
+    args = parser.parse_args()
+    out = Path(args.out)
+    labelled, info_path = out / "labelled.jsonl", out / "labelling.json"
+    info = json.loads(info_path.read_text(encoding="utf-8"))
+    if args.name not in info.get("batches", {}):
+        raise ValueError(f"{info_path} has no batch {args.name!r}: {sorted(info.get('batches', {}))}")
+    rows = [json.loads(line) for line in labelled.read_text(encoding="utf-8").splitlines() if line]
+    moved = retire(rows, args.tag)
+    labelled.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    info["batches"][args.name]["retired"] = {"from": "heldout", "to": "dev", "held_out_figures": args.reported}
+    info_path.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{moved} posts of @{args.tag} moved to dev in {labelled}")
+
+
+if __name__ == "__main__":
+    main()
