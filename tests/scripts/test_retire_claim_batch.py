@@ -15,15 +15,19 @@ _SPEC.loader.exec_module(retire_claim_batch)
 
 
 def rows() -> list[dict[str, object]]:
-    return [{"id": "a@h", "split": "heldout"}, {"id": "b@h", "split": "heldout"}, {"id": "c", "split": "heldout"},
-            {"id": "d@e", "split": "dev"}]
+    return [{"id": "t1:x@h", "split": "heldout", "task": {"id": "t1"}},
+            {"id": "t2:x@h", "split": "heldout", "task": {"id": "t2"}},
+            {"id": "t1:base", "split": "heldout", "task": {"id": "t1"}},  # another post on a task of the batch
+            {"id": "t3:base", "split": "heldout", "task": {"id": "t3"}},
+            {"id": "t4:x@e", "split": "dev", "task": {"id": "t4"}}]
 
 
-def test_moves_only_the_tagged_posts() -> None:
+def test_moves_the_tagged_posts_and_their_tasks() -> None:
     table = rows()
-    assert retire_claim_batch.retire(table, "h") == 2
-    assert [r["split"] for r in table] == ["dev", "dev", "heldout", "dev"]  # the untagged held-out post stays
-    assert table[0]["retired_from"] == "heldout" and "retired_from" not in table[2]
+    assert retire_claim_batch.retire(table, "h") == (2, 1)
+    # the batch and the other post on its task t1 move; the held-out post on t3 stays
+    assert [r["split"] for r in table] == ["dev", "dev", "dev", "heldout", "dev"]
+    assert table[2]["retired_from"] == "heldout" and "retired_from" not in table[3]
 
 
 @pytest.mark.parametrize(("tag", "message"), [("x", "no post has the tag @x"), ("e", "not all held-out")])
