@@ -45,8 +45,8 @@ from metrics.statistics import (
 )
 from metrics.tables import Cell, table_cells
 
-__all__ = ["NO_CARRY", "Carry", "Reading", "read_numbers", "read_sentence", "relative", "sentence_cells",
-           "sentence_numbers"]
+__all__ = ["EVENT_LEVEL", "NO_CARRY", "PAIR_AND", "Carry", "Reading", "read_numbers", "read_sentence", "relative",
+           "sentence_cells", "sentence_numbers"]
 
 
 _WINDOW = 80  # characters of clause read before a number
@@ -100,6 +100,10 @@ _TOTAL_OF_WAVES = re.compile(
     r"|,?[ \t]*(?:with|from|off|thanks to|built on)[ \t]+(?:his |her |their |the )?"
     r"(?:best |top |two |scoring )*(?:waves|rides|scores)\b)"
 )
+# "H1 Eamon Stroud 12.77 def. Hollis Varga 10.20": a score line, read with names blanked out. A decimal right before
+# a defeat of a named athlete whose score follows is the winner's heat total, and that score the loser's.
+_DEFEAT_GAP = re.compile(r"[ \t]*(?:def\.|defeated|defeats|beat|beats|edged(?:[ \t]+out)?|outscored)[ \t]{3,}"
+                         r"(?:\([a-z-]{2,8}\)[ \t]*)?")
 # Two numbers joined only by these share a statistic ("9.10 and 8.00", "Ines has 0 wins and Felipe has 4"): a
 # joiner must be there, and nothing but fillers (names are blanked out before the check).
 _JOINERS = frozenset({"and", "or", "vs", "vs.", "versus", "against", "to", "while", "compared", "plus", ",", "/", "&",
@@ -112,7 +116,7 @@ _CONTRAST = re.compile(r"[ \t]*(?:to|vs\.?|versus|against|over|-|\u2013)[ \t]*(?
 _STANDS = re.compile(r"\b(?:sits|sat|sitting|stands|stood|is now|now)[ \t]+$")
 _RECORD_AFTER = re.compile(r"[ \t]+(?:in heats|heat record|record|w-l|win-loss)\b")
 _RANGE = re.compile(r"^[ \t]*(?:-|\u2013|to)[ \t]*$")
-_PAIR_AND = re.compile(r"^[ \t]+and[ \t]+(?:an?[ \t]+)?$")  # "4.07 and 1.71", "an 8.03 and a 6.10"
+PAIR_AND = re.compile(r"^[ \t]+and[ \t]+(?:an?[ \t]+)?$")  # "4.07 and 1.71", "an 8.03 and a 6.10"
 _SHARED_BACK = frozenset({"wave_score", "heat_total", "win_rate", "avg_heat", "avg_wave", "average"})
 # Links from a name to a number it owns: "Leo Santos on 13.65", "Kai: 17.10", "Ines 54.5%", "Kai (17.10)".
 _ADJACENT = re.compile(
@@ -249,7 +253,13 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
         if (stat in (None, "heat_total") and record == "bare" and not span
                 and not _DEFEAT.search(blanked, max(floor, mention.start - 40), mention.start)):
             stat, forced[i + 1] = "wins", "losses"  # "the top heat, 18-8": integer heat totals are never written so
-        if stat is None and _PERCENT.match(after):
+        rate = _PERCENT.match(after)
+        previous_rate = _PERCENT.match(lower, ends[i - 1]) if stat is None and rate and i else None
+        if (previous_rate is not None and stats[i - 1] not in INTEGER_STATISTICS and stats[i - 1] is not None
+                and _LIST_ITEM_END.match(after)
+                and _joined(blanked[max(previous_rate.end(), cue_ends[-1]) : mention.start])):
+            stat = stats[i - 1]  # "Heat win rate: Yara 56.2% against Oli 42.9%": a list of percentages shares one label
+        if stat is None and rate:
             score = _SCORE_AFTER_PERCENT.match(after)
             if score is not None:
                 wave = score.group("kind") != "heat"
@@ -263,6 +273,12 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
                                                                                    mention.start):
             stat = "format"
         if stat is None and _TOTAL_OF_WAVES.match(lower, ends[i], min(end, ends[i] + 60)):
+            stat = "heat_total"
+        if stat is None and not integer and i + 1 < len(numbers) and _DEFEAT_GAP.fullmatch(
+                blanked, ends[i], numbers[i + 1].start):
+            stat = "heat_total"
+        if (stat is None and i and stats[i - 1] == "heat_total" and not integer
+                and _DEFEAT_GAP.fullmatch(blanked, cue_ends[-1], mention.start)):
             stat = "heat_total"
         if stat is None and i:
             owner = _bracket_owner(lower, numbers, ends, i, start)
@@ -279,7 +295,11 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
                 elif (stat in INTEGER_STATISTICS and not integer) or not plausible(stat, mention.value):
                     stat = None
         if (stat is None and i and stats[i - 1] is not None and _LIST_ITEM_END.match(after)
-                and _joined(blanked[cue_ends[-1] : mention.start]) and plausible(stats[i - 1], mention.value)):
+                and _joined(blanked[cue_ends[-1] : mention.start])
+                and (plausible(stats[i - 1], mention.value)
+                     or not (integer or numbers[i - 1].readings[0][1] >= SCALE))):
+            # a decimal listed after a decimal shares its statistic even where it cannot be one: "the best two waves
+            # were Dunmore's 14.03 and Kowalczyk's 15.47" calls 15.47 (a heat total) a wave
             stat = stats[i - 1]
         if stat is None and not integer and _POINTS_AFTER.match(after):
             stat = "points"
@@ -294,7 +314,7 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
         if stats[i] is None and stats[i + 1] is not None and _RANGE.match(lower[ends[i] : numbers[i + 1].start]):
             stats[i] = stats[i + 1]
         elif (stats[i] is None and stats[i + 1] in _SHARED_BACK and cue_ends[i] == ends[i]
-              and _PAIR_AND.match(lower[ends[i] : numbers[i + 1].start])
+              and PAIR_AND.match(lower[ends[i] : numbers[i + 1].start])
               and plausible(stats[i + 1], numbers[i].value)
               and (numbers[i].readings[0][1] >= SCALE) == (numbers[i + 1].readings[0][1] >= SCALE)):
             stats[i] = stats[i + 1]  # "Moana's 4.07 and 1.71 were the top single ride": a pair shares its noun
@@ -400,6 +420,10 @@ def _cell_at(cells: list[Cell], at: int) -> Cell | None:
     return next((c for c in cells if c.start <= at < c.end), None)
 
 
+# Statistics an event has of its own, as a whole: averages and counts over all its heats. An athlete's figure of
+# these is not the event's ("the average heat total across the event was 14.12", his average).
+EVENT_LEVEL = frozenset({"avg_heat", "avg_wave", "average", "waves_ridden", "heats", "heats_run", "excellent"})
+
 # Statistics a round or division does not own: the post's shape, a year, a round's or heat's own number, a prize.
 _NOT_GROUPED = frozenset({"format", "year", "round", "heat_number", "prize_money"})
 
@@ -475,11 +499,16 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
             if (owner is None and i and stat is not None and stat == stats[i - 1]
                     and _joined(blanked[cue_ends[i - 1] : mention.start])):
                 owner = owners[i - 1]  # "Mara's best rides were a 9.29 and a 2.50": a list shares its owner
+            if owner is None and not context and stat in EVENT_LEVEL:
+                # "the average heat total across the event was 14.12": an event's own figure, said of the event
+                owner = next((m for m in mentions if m.kind == EVENT), None)
         favoured = _favoured(lower, mentions, starts, ends[i])
         if favoured is not None:
             owner = favoured
         owners.append(owner)
         subject, kind = (owner.name, owner.kind) if owner is not None and owner.name is not None else (None, None)
+        if owner is not None and owner.kind == EVENT and stat in EVENT_LEVEL:
+            kind = EVENT  # "across the event" in a context that names none: the event still, if unnamed
         if subject is None and stat not in EVENT_ONLY:
             cell = _cell_at(cells, mention.start) if cells else None
             if cell is not None and cell.subject is not None:
@@ -498,7 +527,7 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
             _TOP.search(lower, cue_ends[i - 1] if i else 0, mention.start) is not None
             or _TOP_AFTER.match(lower, ends[i], end) is not None
             or (i + 1 < len(numbers) and stats[i + 1] == stat  # "4.07 and 1.71 were the top single ride"
-                and _PAIR_AND.match(lower[ends[i] : numbers[i + 1].start]) is not None
+                and PAIR_AND.match(lower[ends[i] : numbers[i + 1].start]) is not None
                 and _TOP_AFTER.match(lower, ends[i + 1], end) is not None)
         )
         out.append(Reading(mention, ends[i], subject, kind, stat, end, favoured is not None and subject is not None,
@@ -550,14 +579,12 @@ def read_numbers(text: str, lower: str, numbers: list[NumberMention], sentences:
     return out
 
 
-_EVENT_LEVEL = frozenset({"avg_heat", "avg_wave", "average", "waves_ridden", "heats", "heats_run", "excellent"})
-
 
 def _context_default(stat: str | None, entities: Entities) -> tuple[str | None, str | None]:
     """A context's number with no subject: the event's for event-level statistics (when the context names one
     event), else the context's only athlete's.
     """
-    if entities.event is not None and (stat in EVENT_ONLY or stat in _EVENT_LEVEL):
+    if entities.event is not None and (stat in EVENT_ONLY or stat in EVENT_LEVEL):
         return entities.event, EVENT
     if len(entities.athletes) == 1 and stat not in EVENT_ONLY:
         return entities.athletes[0], ATHLETE

@@ -22,13 +22,16 @@ a value, a subject (an athlete, the event, or a round or division: :mod:`metrics
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from metrics._task import check_response, read_task
 from metrics.attribution import (
+    EVENT_LEVEL,
     NO_CARRY,
+    PAIR_AND,
     Carry,
     Reading,
     read_numbers,
@@ -120,8 +123,10 @@ class ContextFacts:
     lookups per claim.
     """
 
-    def __init__(self, entities: Entities, facts: list[Fact], instruction: list[NumberMention]) -> None:
+    def __init__(self, entities: Entities, facts: list[Fact], instruction: list[NumberMention],
+                 heat_labels: frozenset[int] = frozenset()) -> None:
         self.entities = entities
+        self.heat_labels = heat_labels  # heat numbers given only in labels: "H2 Mathis Fontaine 15.33", "QF3:"
         self.facts = tuple(facts)
         self.instruction = NumberSupport(r for m in instruction for r in m.readings)
         self.sentence_cache: dict[tuple[Any, ...], Any] = {}
@@ -154,12 +159,13 @@ class ContextFacts:
 
     def is_top(self, reading: Reading) -> bool:
         """Whether no context fact of ``reading``'s statistic is larger than its value, as shown (true too where
-        those facts belong to more than two athletes: a context of several heats has no one top). Only a larger
+        those facts belong to more than two athletes: a context of several heats has no one top; a fact with no owner,
+        "other rides: 3.10", is no third athlete). Only a larger
         fact the context names as that statistic counts, so a wave the reader could not label never makes a claim
         false.
         """
         own = [f for f in self.facts if f.statistic == reading.statistic]
-        if not own or len({f.subject for f in own}) > 2:
+        if not own or len({f.subject for f in own} - {None}) > 2:
             return True
         top = max(f.readings[0][0] for f in own)
         return any(_round_half_up(top, quantum) <= value for value, quantum in reading.mention.readings)
@@ -170,6 +176,18 @@ class ContextFacts:
                 and not self.ranking_points_only):
             return reading._replace(statistic=None)
         return reading
+
+    @functools.cached_property
+    def per_athlete(self) -> frozenset[str]:
+        """The event-level statistics (averages, counts: ``EVENT_LEVEL``) that two or more athletes of the context
+        have: figures of a table or comparison of athletes, none of them the event's. Where one athlete has one,
+        the reader may have pinned the event's figure on the athlete named before it, so it is left out.
+        """
+        owners: dict[str, set[str]] = {}
+        for f in self.facts:
+            if f.subject_kind == ATHLETE and f.statistic in EVENT_LEVEL and f.subject is not None:
+                owners.setdefault(f.statistic, set()).add(f.subject)
+        return frozenset(stat for stat, names in owners.items() if len(names) > 1)
 
     @functools.cached_property
     def values(self) -> frozenset[int]:
@@ -218,11 +236,15 @@ def _statistic_agrees(reading: Reading, fact: Fact) -> bool:
     return compatible(claimed, fact.statistic)
 
 
-def _subject_agrees(reading: Reading, fact: Fact) -> bool:
+def _subject_agrees(reading: Reading, fact: Fact, per_athlete: frozenset[str] = frozenset()) -> bool:
+    """Whether the claim's subject agrees with the fact's; ``per_athlete`` holds the event-level statistics the
+    context gives per athlete (two or more athletes have one), which the event as a whole does not own.
+    """
     if reading.subject_kind == GROUP:  # a round's or division's figure: not another group's (an athlete's may be
         return fact.subject_kind != GROUP or fact.subject == reading.subject  # in it: "QF1 was won with 13.50")
-    if fact.subject_kind == GROUP and reading.subject_kind == EVENT:
-        return False  # "the average heat total across the event was 12.58": the men's, not the event's
+    if reading.subject_kind == EVENT and (fact.subject_kind == GROUP or (
+            fact.subject_kind == ATHLETE and fact.statistic in per_athlete)):
+        return False  # "the average heat total across the event was 12.58": the men's, or his, not the event's
     if reading.subject_kind != ATHLETE or fact.subject is None:
         return True  # no subject, or the event (whose figures include its athletes'), agrees with any fact
     return fact.subject_kind == ATHLETE and fact.subject == reading.subject
@@ -266,6 +288,8 @@ def judge(reading: Reading, facts: ContextFacts) -> tuple[str, list[Fact]]:
     direct = facts.direct(reading.mention)
     if reading.statistic == "format":
         return "unverifiable", direct  # "0-2 hashtags": about the post, not the context
+    if reading.statistic == "heat_number" and reading.mention.value in facts.heat_labels:
+        return "supported", direct  # "Heat 2 recap" of a context's "H2 Mathis Fontaine 15.33"
     if not possible(reading.statistic, reading.mention.readings[0][1] >= SCALE):
         return ("misattributed" if direct else "unsupported"), direct  # "No. 10.39", "9.87 excellent scores"
     if (direct and reading.mention.text[-1:].isalpha() and reading.statistic not in _ORDINAL_STATISTICS
@@ -278,7 +302,7 @@ def judge(reading: Reading, facts: ContextFacts) -> tuple[str, list[Fact]]:
     if direct:
         if reading.subject_kind != ATHLETE and reading.statistic is None:
             return "unverifiable", direct
-        if any(_statistic_agrees(reading, f) and _subject_agrees(reading, f) for f in direct):
+        if any(_statistic_agrees(reading, f) and _subject_agrees(reading, f, facts.per_athlete) for f in direct):
             if reading.top and not facts.is_top(reading):
                 return "misattributed", direct  # "the top single ride of the heat" that another surfer beat
             return "supported", direct
@@ -294,6 +318,18 @@ def judge(reading: Reading, facts: ContextFacts) -> tuple[str, list[Fact]]:
     return "unsupported", direct
 
 
+# "H2 Mathis Fontaine 15.33", "QF3: ...", "SF1 | Hana Kowalczyk": a heat's label holds its number (not "R16", a
+# round of 16). The number reader leaves digits inside a word alone, so the label is read here.
+_HEAT_LABEL = re.compile(r"\b(?:H|Ht|QF|SF)[ \t]?(\d{1,2})\b")
+
+
+def _heat_labels(context: str) -> frozenset[int]:
+    """The heat numbers a context gives only in heat labels ("H2", "QF3"). They count for a claim of a heat's
+    number alone: made facts, every small integer of a post would be "in the context".
+    """
+    return frozenset(int(match.group(1)) for match in _HEAT_LABEL.finditer(context))
+
+
 @functools.lru_cache(maxsize=4096)
 def context_facts(context: str, instruction: str = "") -> ContextFacts:
     """The facts of a context, read with the same reader as responses (cached per context and instruction)."""
@@ -304,7 +340,8 @@ def context_facts(context: str, instruction: str = "") -> ContextFacts:
     facts = [Fact(r.mention.text, r.mention.value, r.mention.readings, r.subject, r.subject_kind,
                   None if r.statistic == "points" and r.mention.readings[0][1] < SCALE else r.statistic)
              for r in readings]
-    return ContextFacts(entities, facts, extract_numbers(instruction, context=True) if instruction else [])
+    return ContextFacts(entities, facts, extract_numbers(instruction, context=True) if instruction else [],
+                        _heat_labels(context))
 
 
 # What one sentence's claims come to, relative to the sentence: (start, end, text, value, subject, statistic,
@@ -314,12 +351,27 @@ _CACHE_MAX_SENTENCE = 400  # longer sentences are judged every time (junk must n
 _CACHE_ENTRIES = 4096
 
 
+def _repeats(previous: tuple[Reading, str], reading: Reading, lower: str, direct: list[Fact]) -> bool:
+    """Whether ``reading`` is the second of a pair that gives one figure twice ("built on a 6.57 and a 6.57") where
+    the context has it once for that athlete: the pair says two of them.
+    """
+    first, verdict = previous
+    return (verdict == "supported" and first.subject is not None and first.subject == reading.subject
+            and first.statistic == reading.statistic and first.mention.readings == reading.mention.readings
+            and PAIR_AND.match(lower[first.end : reading.mention.start]) is not None
+            and sum(f.subject == reading.subject and f.statistic == reading.statistic for f in direct) < 2)
+
+
 def _judge_sentence(sentence: str, lower: str, numbers: list[NumberMention], facts: ContextFacts,
                     carry: Carry, cells: list[Cell], words: frozenset[str]) -> _Judged:
     readings, carry = read_sentence(sentence, lower, numbers, facts.entities, carry, cells=cells, words=words)
     judged = []
+    previous: tuple[Reading, str] | None = None
     for reading in map(facts.resolve, readings):
         verdict, direct = judge(reading, facts)
+        if previous is not None and verdict == "supported" and _repeats(previous, reading, lower, direct):
+            verdict = "misattributed"
+        previous = (reading, verdict)
         mention = reading.mention
         judged.append((mention.start, reading.end, mention.text, mention.value, reading.subject, reading.statistic,
                        verdict, direct[0].readings[0][0] if direct else None))
