@@ -100,6 +100,10 @@ _TOTAL_OF_WAVES = re.compile(
     r"|,?[ \t]*(?:with|from|off|thanks to|built on)[ \t]+(?:his |her |their |the )?"
     r"(?:best |top |two |scoring )*(?:waves|rides|scores)\b)"
 )
+# "Ayla Brennan 16.43 - waves 8.60, 7.83", "16.43 (waves: 8.60, 7.83)": a decimal followed by its waves is a heat
+# total, not a wave ("- waves" would otherwise name it).
+_TOTAL_THEN_WAVES = re.compile(r"[ \t]*[-\u2013:(][ \t]*(?:best[ \t]+|top[ \t]+|two[ \t]+|scoring[ \t]+)*"
+                               r"(?:waves|rides|scores)[ \t]*:?[ \t]*\d")
 # "H1 Eamon Stroud 12.77 def. Hollis Varga 10.20": a score line, read with names blanked out. A decimal right before
 # a defeat of a named athlete whose score follows is the winner's heat total, and that score the loser's.
 _DEFEAT_GAP = re.compile(r"[ \t]*(?:def\.|defeated|defeats|beat|beats|edged(?:[ \t]+out)?|outscored)[ \t]{3,}"
@@ -117,6 +121,7 @@ _STANDS = re.compile(r"\b(?:sits|sat|sitting|stands|stood|is now|now)[ \t]+$")
 _RECORD_AFTER = re.compile(r"[ \t]+(?:in heats|heat record|record|w-l|win-loss)\b")
 _RANGE = re.compile(r"^[ \t]*(?:-|\u2013|to)[ \t]*$")
 PAIR_AND = re.compile(r"^[ \t]+and[ \t]+(?:an?[ \t]+)?$")  # "4.07 and 1.71", "an 8.03 and a 6.10"
+_UNITS = frozenset({"swell", "time"})  # statistics a unit names ("3-4 ft", "20-30 minutes")
 _SHARED_BACK = frozenset({"wave_score", "heat_total", "win_rate", "avg_heat", "avg_wave", "average"})
 # Links from a name to a number it owns: "Leo Santos on 13.65", "Kai: 17.10", "Ines 54.5%", "Kai (17.10)".
 _ADJACENT = re.compile(
@@ -222,6 +227,8 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
                 stat = adjacent  # "won 15 heats", "lost 7 heats": heats won or lost, not surfed
             elif stat == "events" and adjacent == "wins":
                 stat = "event_wins"  # "won 4 events": events won, not entered
+        if not integer and span and stat == "wave_score" and _TOTAL_THEN_WAVES.match(after):
+            stat, span = "heat_total", 0
         if (stat in ("avg_heat", "avg_wave") and span and _SUPERLATIVE_BEFORE.search(lower, window, mention.start)
                 and not _AVERAGE_WORD.search(lower, window, mention.start)):
             stat = before_statistic(lower, window, mention.start, adjacent, integer) or stat
@@ -237,7 +244,9 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
             won = _WON_BEFORE.search(lower, window, mention.start) is not None
             if won and not heats_named and _EVENTS_AFTER.match(lower, ends[i + 1], min(end, ends[i + 1] + 14)):
                 stat, forced[i + 1] = "event_wins", "events"  # "has won 3 of 11 events"
-            elif heats_named or in_heats_cell or won or "heats" in forced.values():
+            elif (heats_named or in_heats_cell or won or "heats" in forced.values()
+                  or before_statistic(lower, window, mention.start, adjacent, integer) == "wins"):
+                # "Heats won/surfed: 13/21", "Heats W/S 34/41": a pair its cue calls wins is wins of heats
                 stat, forced[i + 1] = "wins", "heats"
         record = _record_pair(lower, numbers, ends, i, end) if integer and i + 1 not in forced else None
         if stat in (None, "heat_total", "wave_score") and record == "named":
@@ -294,7 +303,7 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
                     stat = "losses" if i and _cell_at(cells, numbers[i - 1].start) == cell else "wins"
                 elif (stat in INTEGER_STATISTICS and not integer) or not plausible(stat, mention.value):
                     stat = None
-        if (stat is None and i and stats[i - 1] is not None and _LIST_ITEM_END.match(after)
+        if (stat is None and i and stats[i - 1] is not None and not of and _LIST_ITEM_END.match(after)
                 and _joined(blanked[cue_ends[-1] : mention.start])
                 and (plausible(stats[i - 1], mention.value)
                      or not (integer or numbers[i - 1].readings[0][1] >= SCALE))):
@@ -313,6 +322,9 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
     for i in range(len(numbers) - 2, -1, -1):  # "4-6 ft": a range shares its upper end's statistic
         if stats[i] is None and stats[i + 1] is not None and _RANGE.match(lower[ends[i] : numbers[i + 1].start]):
             stats[i] = stats[i + 1]
+        elif (stats[i + 1] in _UNITS and cue_ends[i] == ends[i] and stats[i] != stats[i + 1]
+              and _RANGE.match(lower[ends[i] : numbers[i + 1].start])):
+            stats[i] = stats[i + 1]  # "built on a 3-4 ft ...": a range's unit names both ends, whatever came before
         elif (stats[i] is None and stats[i + 1] in _SHARED_BACK and cue_ends[i] == ends[i]
               and PAIR_AND.match(lower[ends[i] : numbers[i + 1].start])
               and plausible(stats[i + 1], numbers[i].value)

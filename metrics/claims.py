@@ -44,7 +44,7 @@ from metrics.entities import ATHLETE, EVENT, Entities, context_entities
 from metrics.groups import GROUP
 from metrics.numbers import SCALE, NumberMention, NumberSupport, extract_numbers, is_ordinal
 from metrics.parse import Parse, safe_lower, sentence_spans
-from metrics.statistics import comparable, compatible, possible
+from metrics.statistics import comparable, compatible, plausible, possible
 from metrics.tables import Cell, table_cells
 
 __all__ = ["FALSE_VERDICTS", "TRUE_VERDICTS", "VERDICTS", "Claim", "ContextFacts", "Fact", "claims", "context_facts",
@@ -157,15 +157,21 @@ class ContextFacts:
         stats = {f.statistic for f in self.facts}
         return "points" in stats and not stats & {"heat_total", "wave_score"}
 
+    @functools.cached_property
+    def has_heat(self) -> bool:
+        """Whether the context gives a heat total: a heat's or an event's result, not a season's line of best waves."""
+        return any(f.statistic == "heat_total" for f in self.facts)
+
     def is_top(self, reading: Reading) -> bool:
         """Whether no context fact of ``reading``'s statistic is larger than its value, as shown (true too where
         those facts belong to more than two athletes: a context of several heats has no one top; a fact with no owner,
-        "other rides: 3.10", is no third athlete). Only a larger
+        "other rides: 3.10", is no third athlete; and where the context gives no heat total: each athlete's season
+        best wave is the top of "their heat"). Only a larger
         fact the context names as that statistic counts, so a wave the reader could not label never makes a claim
         false.
         """
         own = [f for f in self.facts if f.statistic == reading.statistic]
-        if not own or len({f.subject for f in own} - {None}) > 2:
+        if not own or len({f.subject for f in own} - {None}) > 2 or not self.has_heat:
             return True
         top = max(f.readings[0][0] for f in own)
         return any(_round_half_up(top, quantum) <= value for value, quantum in reading.mention.readings)
@@ -290,8 +296,10 @@ def judge(reading: Reading, facts: ContextFacts) -> tuple[str, list[Fact]]:
         return "unverifiable", direct  # "0-2 hashtags": about the post, not the context
     if reading.statistic == "heat_number" and reading.mention.value in facts.heat_labels:
         return "supported", direct  # "Heat 2 recap" of a context's "H2 Mathis Fontaine 15.33"
-    if not possible(reading.statistic, reading.mention.readings[0][1] >= SCALE):
-        return ("misattributed" if direct else "unsupported"), direct  # "No. 10.39", "9.87 excellent scores"
+    if not possible(reading.statistic, reading.mention.readings[0][1] >= SCALE) or (
+            reading.statistic == "wave_score" and not plausible("wave_score", reading.mention.value)):
+        # "No. 10.39", "9.87 excellent scores", "the top single ride, built on a 13.20" (no wave scores over 10)
+        return ("misattributed" if direct else "unsupported"), direct
     if (direct and reading.mention.text[-1:].isalpha() and reading.statistic not in _ORDINAL_STATISTICS
             and is_ordinal(reading.mention.text)):  # an ordinal ends with a letter: a cheap test first
         # An ordinal is a position, never a count, score or rate: "has won 15th heats" gives his rank as heats won

@@ -260,7 +260,8 @@ _BEFORE_PHRASES: dict[str, tuple[str, ...]] = {
     "points": ("points", "pts", "ranking points", "tour points"),
     "podiums": ("podium", "podiums", "podium finishes"),
     "events": ("events", "events surfed", "events entered", "starts"),
-    "wins": ("wins", "heats won", "h2h", "head to head", "head-to-head", "victories", "heat wins"),
+    "wins": ("wins", "heats won", "h2h", "head to head", "head-to-head", "victories", "heat wins", "heats w/s",
+             "w/s", "won/surfed", "heats won/surfed"),
     "event_wins": ("event wins", "events won", "event victories", "titles", "event titles", "tour wins"),
     "losses": ("losses", "heats lost"),
     "record": ("record", "w-l", "win-loss", "w/l"),
@@ -286,7 +287,7 @@ _BEFORE_WORDS = 12  # words looked at before a number
 
 # Cues that only count when they touch the number (spaces, a dot or a colon between).
 _ADJACENT_RE = re.compile(
-    r"(?:(?P<rank>\b(?:no|nr|number|ranked|rank(?:ing)?|seed(?:ed)?|world no)\.?:?|#)"
+    r"(?:(?P<rank>\b(?:no|nr|number|ranked|rank(?:ing)?|rk|seed(?:ed)?|world no)\.?:?|#)"
     r"|(?P<round>\bround(?: of)?)|(?P<heat_number>\bheat(?: no\.?| number)?)"
     r"|(?P<wins>(?<!events )\bwon|(?<!event )\bwins)|(?P<losses>\blost)|(?P<heats_run>\bheats run)"
     r"|(?P<heats>\bheats(?: surfed)?)"

@@ -2,7 +2,8 @@
 
 A table is a run of two or more lines split into the same number of cells, by ``|`` (Markdown or plain) or by
 tabs or runs of two or more spaces (aligned columns), under a header line of labels (cells without digits, or
-with a letter, no leading digit and no decimal or ``key: value``: "Wave 1" is a label, "2nd" a value). Two layouts:
+with a letter, no leading digit and no decimal or ``key: value``: "Wave 1" and "8+ scores" are labels, "2nd" a
+value). Two layouts:
 
 - athletes down the rows (``Surfer | Total | Best two waves`` / ``Hana Kowalczyk | 15.47 | 8.10 + 7.37``): a cell's
   statistic is read from its column header, its athlete is the one its row names;
@@ -20,7 +21,7 @@ from typing import NamedTuple
 
 from metrics.entities import ATHLETE, Entities
 from metrics.groups import GROUP, group_key
-from metrics.statistics import statistic_before
+from metrics.statistics import before_statistic, statistic_before
 
 __all__ = ["Cell", "table_cells"]
 
@@ -72,8 +73,11 @@ def _athlete(text: str, entities: Entities) -> str | None:
 
 
 def _label(text: str) -> str | None:
-    lower = text.lower()
-    return statistic_before(lower + " ")
+    """The statistic a header or row label names: a phrase ("Avg heat") before a cue that would touch a number
+    ("heat", as in "Heat 3"), which a label's end never does.
+    """
+    lower = text.lower() + " "
+    return before_statistic(lower, 0, len(lower), None) or statistic_before(lower)
 
 
 def _block_cells(rows: list[list[tuple[int, int, str]]], entities: Entities) -> list[Cell]:
@@ -97,6 +101,7 @@ def _block_cells(rows: list[list[tuple[int, int, str]]], entities: Entities) -> 
     return out
 
 
+_THRESHOLD_LABEL = re.compile(r"\d+\+[ \t]*[A-Za-z]")  # "8+ scores": a column of excellent scores, not a value
 _VALUE_IN_LABEL = re.compile(r":[ \t]*\d|\d[.,]\d")  # "Rank: 10th", "16.93", "14,880": a value, not a label
 
 
@@ -108,7 +113,8 @@ def _is_header(cells: list[tuple[int, int, str]]) -> bool:
     labels = [text for _, _, text in cells if text]  # an empty corner cell is kept ("| | Farida Okwu |")
     return bool(labels) and all(
         not any(c.isdigit() for c in text)  # "#", "Surfer", "Pts": digit-free, as before
-        or (not text[0].isdigit() and any(c.isalpha() for c in text) and not _VALUE_IN_LABEL.search(text))
+        or ((not text[0].isdigit() or _THRESHOLD_LABEL.match(text) is not None) and any(c.isalpha() for c in text)
+            and not _VALUE_IN_LABEL.search(text))
         for text in labels
     )
 
