@@ -60,9 +60,13 @@ def evaluate(rows: Sequence[dict[str, Any]], split: str | None = None) -> dict[s
     for row in rows:
         if split is not None and row["split"] != split:
             continue
-        verdicts = {c.start: c for c in claims(row["task"], row["response"])}
+        found = claims(row["task"], row["response"])
+        verdicts = {c.start: c for c in found}
         for labelled in row["claims"]:
-            claim = verdicts.get(labelled["start"])
+            # a labelled number the metric now reads as part of a longer one ("two hundred sixty" in "thirteen
+            # thousand two hundred sixty") is judged by that one
+            claim = verdicts.get(labelled["start"]) or next(
+                (c for c in found if c.start <= labelled["start"] < c.end), None)
             verdict = claim.verdict if claim is not None else "missing"
             confusion[(labelled["label"], verdict)] += 1
             if (labelled["label"] in _FALSE_LABELS) != (verdict in FALSE_VERDICTS):

@@ -9,7 +9,8 @@ What counts as a number mention:
   separators (``18,720``), decimals (``8.50``), a ``k``/``m``/``bn`` or ``thousand``/``million``/``billion``
   multiplier (``18.72k`` = 18,720; ``2m`` is read as 2 million *or* 2 metres, whichever is supported), a percent
   sign or word (``42.5%`` = ``42.5 percent`` = 42.5) and digit ordinals (``3rd`` = 3);
-- common written cardinals (``three`` = 3, ``twenty-one`` = 21, ``four hundred and six`` = 406) as whole words,
+- common written cardinals (``three`` = 3, ``twenty-one`` = 21, ``four hundred and six`` = 406, ``thirteen thousand
+  two hundred sixty`` = 13,260) as whole words,
   unless capitalised before another capitalised word (``Nine Mile Reef`` is a name); one hyphenated to another word
   is not a number (``two-wave total``), and neither is the jargon ``best two waves`` / ``two best waves`` (a heat
   score is the sum of a surfer's best two waves). In responses ``one`` is skipped (it is mostly a pronoun: "one of the
@@ -225,6 +226,13 @@ _HUNDREDS = re.compile(
     r"(?<![\w-])(?P<h>" + "|".join(w for w, v in _UNITS.items() if 0 < v < 10) + r") hundred"
     r"(?:(?: and)? (?P<rest>" + "|".join(sorted(_WRITTEN_VALUES, key=len, reverse=True)) + r"))?(?![\w-])"
 )
+_WRITTEN_ALTERNATION = "|".join(sorted(_WRITTEN_VALUES, key=len, reverse=True))
+# "thirteen thousand two hundred sixty", "twelve thousand four hundred", "nine thousand and five": one number.
+_THOUSANDS = re.compile(
+    r"(?<![\w-])(?P<t>" + _WRITTEN_ALTERNATION + r") thousand(?:,? (?P<h>"
+    + "|".join(w for w, v in _UNITS.items() if 0 < v < 10) + r") hundred(?:(?: and)? (?P<r1>" + _WRITTEN_ALTERNATION
+    + r"))?|(?: and)? (?P<r2>" + _WRITTEN_ALTERNATION + r"))?(?![\w-])"
+)
 # "Nine Mile Reef", "Two Rivers Pro": a capitalised number word before another capitalised word is part of a name.
 _IN_NAME = re.compile(r"[ \t]+[A-Z]")
 
@@ -238,6 +246,11 @@ def _written_mentions(text: str, present: frozenset[str], *, context: bool) -> l
         for match in _HUNDREDS.finditer(lowered):
             rest = _WRITTEN_VALUES.get(match.group("rest") or "", 0)
             compounds[match.start()] = (match.end(), _WRITTEN_VALUES[match.group("h")] * 100 + rest)
+    if "thousand" in lowered:
+        for match in _THOUSANDS.finditer(lowered):
+            hundreds = _WRITTEN_VALUES[match.group("h")] * 100 if match.group("h") else 0
+            rest = _WRITTEN_VALUES.get(match.group("r1") or match.group("r2") or "", 0)
+            compounds[match.start()] = (match.end(), _WRITTEN_VALUES[match.group("t")] * 1000 + hundreds + rest)
     skip_until = -1
     for match in _word_pattern(present).finditer(lowered):
         start = match.start()

@@ -96,3 +96,16 @@ def test_committed_set_is_complete_and_split_by_task() -> None:
             if "labels" in c:  # the annotators disagreed: both first labels and the adjudication note are kept
                 assert len(c["labels"]) == 2 and c["labels"][0] != c["labels"][1] and c["note"]
     assert all(len(s) == 1 for s in splits.values())  # a task's posts are all in one split
+
+
+def test_a_label_inside_a_longer_number_takes_its_verdict() -> None:
+    # labelled when the reader saw "thirteen" and "two hundred sixty"; it now reads one number, 13,260, whose
+    # verdict (misattributed: points called a heat total) both labels take
+    context = "Ayla Brennan finished third with thirteen thousand two hundred sixty points."
+    post = "Ayla Brennan posted the highest heat total, a thirteen thousand two hundred sixty."
+    labelled = [{"text": "thirteen", "start": 50, "label": "misattributed"},
+                {"text": "two hundred sixty", "start": 68, "label": "misattributed"}]
+    task = {"id": "t", "context": context, "instruction": "Write a post.", "expected_behavior": "answer"}
+    rows = [{"id": "p", "split": "dev", "task": task, "response": post, "claims": labelled}]
+    result = evaluate(rows, "dev")
+    assert result["agreement"] == 1.0 and result["confusion"] == {"misattributed -> misattributed": 2}

@@ -29,6 +29,9 @@ def values(text: str, **kw: object) -> list[float]:
         ("finished 3rd", [3.0]),  # digit ordinal
         ("three waves", [3.0]),  # written cardinal
         ("twenty-one points", [21.0]),  # hyphenated written cardinal
+        ("thirteen thousand two hundred sixty points", [13_260.0]),  # thousands, hundreds and the rest: one number
+        ("twelve thousand four hundred", [12_400.0]),
+        ("nine thousand and five", [9_005.0]),
         ("one of the best", []),  # "one" in a response is mostly a pronoun
         ("his two-wave total", []),  # surf jargon, not a claim
         ("#WSL2026 #1", []),  # hashtags carry no numbers
