@@ -44,7 +44,7 @@ from metrics.entities import ATHLETE, EVENT, Entities, context_entities
 from metrics.groups import GROUP
 from metrics.numbers import SCALE, NumberMention, NumberSupport, extract_numbers, is_ordinal
 from metrics.parse import Parse, safe_lower, sentence_spans
-from metrics.statistics import comparable, compatible, plausible, possible
+from metrics.statistics import after_statistic, comparable, compatible, plausible, possible
 from metrics.tables import Cell, table_cells
 
 __all__ = ["FALSE_VERDICTS", "TRUE_VERDICTS", "VERDICTS", "Claim", "ContextFacts", "Fact", "claims", "context_facts",
@@ -229,6 +229,7 @@ _SCORE_STATISTICS = frozenset({"heat_total", "wave_score", "margin", "average", 
                                "win_rate"})
 _POSITION_STATISTICS = frozenset({"rank", "finish", "round", "heat_number"})
 _ORDINAL_STATISTICS = _POSITION_STATISTICS | {None, "format"}  # what "4th" can be: a position, or a post's item
+_CONDITIONS = frozenset({"swell", "time"})  # a day's or round's swell is the event's too ("the event ran in 5-6 ft")
 _LOWER_IS_BETTER = frozenset({"rank", "finish", "losses"})  # a margin favours the side with the smaller value
 
 
@@ -248,8 +249,9 @@ def _subject_agrees(reading: Reading, fact: Fact, per_athlete: frozenset[str] = 
     """
     if reading.subject_kind == GROUP:  # a round's or division's figure: not another group's (an athlete's may be
         return fact.subject_kind != GROUP or fact.subject == reading.subject  # in it: "QF1 was won with 13.50")
-    if reading.subject_kind == EVENT and (fact.subject_kind == GROUP or (
-            fact.subject_kind == ATHLETE and fact.statistic in per_athlete)):
+    if reading.subject_kind == EVENT and (
+            (fact.subject_kind == GROUP and reading.statistic not in _CONDITIONS)
+            or (fact.subject_kind == ATHLETE and fact.statistic in per_athlete)):
         return False  # "the average heat total across the event was 12.58": the men's, or his, not the event's
     if reading.subject_kind != ATHLETE or fact.subject is None:
         return True  # no subject, or the event (whose figures include its athletes'), agrees with any fact
@@ -276,7 +278,9 @@ def _derivation_fits(reading: Reading, a: Fact, b: Fact, operation: str) -> bool
         return stat in (None, "margin") or (stat == a.statistic == b.statistic)
     if a.statistic == b.statistic == "wave_score" and a.subject == b.subject:
         return stat in (None, "heat_total")  # two waves make the surfer's heat total
-    return a.statistic == b.statistic and stat in (None, a.statistic)  # "combined 5 podiums"
+    # "5 podiums between them": a sum of one statistic is no single athlete's ("Kai has 5 podiums" with Kai's 4 and
+    # Leo's 1, or with two of Kai's seasons, is false)
+    return a.statistic == b.statistic and stat in (None, a.statistic) and reading.subject_kind != ATHLETE
 
 
 def _names_derivation(reading: Reading, a: Fact, b: Fact, operation: str) -> bool:
@@ -338,6 +342,24 @@ def _heat_labels(context: str) -> frozenset[int]:
     return frozenset(int(match.group(1)) for match in _HEAT_LABEL.finditer(context))
 
 
+def _instruction_figures(instruction: str) -> list[NumberMention]:
+    """The numbers of an instruction a post may state as given ("the 2027 final", "Heat 3"): not the ones that
+    shape the post ("max 80 words", "3 bullets", "2-4 hashtags"), which are no fact ("on 80 points" is invented).
+    """
+    if not instruction:
+        return []
+    lower = safe_lower(instruction)
+    out = []
+    for mention in extract_numbers(instruction, context=True):
+        after = lower[mention.start + len(mention.text) : mention.start + len(mention.text) + 40]
+        if after_statistic(_RANGE_REST.sub("", after, count=1), mention.value, True)[0] != "format":
+            out.append(mention)
+    return out
+
+
+_RANGE_REST = re.compile(r"^[ \t]*(?:-|\u2013|to|or)[ \t]*\d+")  # "2-4 hashtags": the 2 shapes the post too
+
+
 @functools.lru_cache(maxsize=4096)
 def context_facts(context: str, instruction: str = "") -> ContextFacts:
     """The facts of a context, read with the same reader as responses (cached per context and instruction)."""
@@ -348,8 +370,7 @@ def context_facts(context: str, instruction: str = "") -> ContextFacts:
     facts = [Fact(r.mention.text, r.mention.value, r.mention.readings, r.subject, r.subject_kind,
                   None if r.statistic == "points" and r.mention.readings[0][1] < SCALE else r.statistic)
              for r in readings]
-    return ContextFacts(entities, facts, extract_numbers(instruction, context=True) if instruction else [],
-                        _heat_labels(context))
+    return ContextFacts(entities, facts, _instruction_figures(instruction), _heat_labels(context))
 
 
 # What one sentence's claims come to, relative to the sentence: (start, end, text, value, subject, statistic,

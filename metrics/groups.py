@@ -2,11 +2,11 @@
 
 A context such as
 
-    Round | Heats | Waves ridden        Division | Surfers | Avg heat total
-    R32   | 16    | 260                 Men      | 36      | 12.58
+    Round | Heats | Waves ridden        Division | Surfers | Avg heat total      Day 1: 16 heats, 298 waves
+    R32   | 16    | 260                 Men      | 36      | 12.58              Day 2: 8 heats, 171 waves
     R16   | 8     | 118                 Women    | 18      | 12.96
 
-gives each figure to a **group** of the event (a round or a division), not to an athlete or the whole event, so
+gives each figure to a **group** of the event (a round, a division or a day), not to an athlete or the whole event, so
 "R16 rode 260 waves" or "the women averaged 12.58" give one group's figure to another. :func:`context_groups` finds
 the groups a context breaks its figures down by: two or more distinct labels of the vocabulary below, each heading
 a line (a table row or a ``Label: ...`` line). :func:`find_groups` finds them in any sentence, together with labels
@@ -25,11 +25,12 @@ GROUP = "group"  # the subject kind of a round or division
 
 _ROUND = r"r\d{1,3}|round of \d{1,3}|qf\d?|sf\d?|quarter-?finals?|semi-?finals?|finals?"
 _DIVISION = r"men|women|juniors?|boys|girls"
-_LABEL = re.compile(rf"(?:(?P<round>{_ROUND})|(?P<division>{_DIVISION})(?:['\u2019]s)?)")
+_DAY = r"day \d{1,2}"
+_LABEL = re.compile(rf"(?:(?P<round>{_ROUND})|(?P<division>{_DIVISION})(?:['\u2019]s)?|(?P<day>{_DAY}))")
 # A label heading a line: at its start (after table pipes or a bullet), then a separator.
 _HEADING = re.compile(rf"(?im)^[ \t|*\u2022-]*({_LABEL.pattern})[ \t]*(?:\||:|\t| {{2}})")
 # Labels of one kind the context may not have: "R42" beside "R32", "the women's" beside "Men".
-_FAMILY = {"r": r"r\d{1,3}", "division": r"men|women"}
+_FAMILY = {"r": r"r\d{1,3}", "division": r"men|women", "day": _DAY}
 
 
 def group_key(label: str) -> str | None:
@@ -61,6 +62,8 @@ def _finder(groups: tuple[str, ...]) -> re.Pattern[str]:
         alternatives.append(_FAMILY["r"])
     if any(re.fullmatch(_DIVISION, key) for key in groups):
         alternatives.append(_FAMILY["division"])
+    if any(re.fullmatch(_DAY, key) for key in groups):
+        alternatives.append(_FAMILY["day"])
     return re.compile(rf"(?<![\w'-])(?:{'|'.join(alternatives)})(?:['\u2019]s)?(?![\w-])")
 
 

@@ -354,7 +354,7 @@ def before_statistic(lower: str, floor: int, at: int, adjacent: str | None, inte
     """
     if adjacent is not None:
         return adjacent
-    words = [w.strip(_STRIP) for w in lower[floor:at].replace("_", " ").split()]
+    words = [w.strip(_STRIP) for w in lower[floor:at].replace("_", " ").replace("=", " ").split()]  # "heats_won=14"
     stat, bare = _phrase_before(words)
     if bare:
         return "wave_or_count"

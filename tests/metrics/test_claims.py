@@ -637,3 +637,42 @@ def test_a_labelled_win_pair_is_wins_of_heats() -> None:
     # "Heats won/surfed: 13/21" is 13 won of 21 surfed, not two counts of wins
     facts = {f.text: f.statistic for f in context_facts("Lisandro Quiroga\nHeats won/surfed: 13/21").facts}
     assert facts == {"13": "wins", "21": "heats"}
+
+
+# Batch m of the labelled set (held-out once, retired to dev after its figures were reported).
+DAYS = ("Sandbar Bay Pro - daily breakdown\nDay 1: 16 heats, 298 waves, avg heat total 11.62, swell 1.2 m\n"
+        "Day 2: 8 heats, 171 waves, avg heat total 13.05, swell 1.8 m\nEvent totals: 24 heats, 469 waves")
+CAREER = ("Surfer: Marisol Vega\nYear  Rank  Points  Wins\n2021  22    14,100  6\n2022  13    22,650  12\n"
+          "2023   6    34,800  16")
+KEYS = "athlete=Ruairi Costello; rank=11; points=27,300; events=8; heats_won=14; heats_surfed=25; avg_heat=13.08"
+
+
+@pytest.mark.parametrize(
+    ("context", "post", "expected"),
+    [
+        # days head lines like rounds: one day's figures are not the event's, nor another day's
+        (DAYS, "The average heat total across the event was 11.62.",
+         ("11.62", "Sandbar Bay Pro", "avg_heat", "misattributed")),
+        (DAYS, "Sandbar Bay Pro ran 24 heats.", ("24", "Sandbar Bay Pro", "heats_run", "supported")),
+        (DAYS, "Day 2 saw 171 waves ridden.", ("171", "day 2", "waves_ridden", "supported")),
+        (DAYS, "Day 2 saw 298 waves ridden.", ("298", "day 2", "waves_ridden", "misattributed")),
+        # ... while a day's swell is the event's too
+        (DAYS, "The Sandbar Bay Pro had a swell of 1.8 m.", ("1.8 m", "Sandbar Bay Pro", "swell", "supported")),
+        # a sum of one statistic is no single athlete's figure: two of her seasons' wins are not her wins
+        (CAREER, "Marisol Vega has 18 wins.", ("18", "Marisol Vega", "wins", "unsupported")),
+        (CAREER, "Marisol Vega has 16 wins.", ("16", "Marisol Vega", "wins", "supported")),
+        # key=value lines name their statistics
+        (KEYS, "Ruairi Costello sits 14th in the rankings.", ("14th", "Ruairi Costello", "rank", "misattributed")),
+        (KEYS, "Ruairi Costello has won 14 heats.", ("14", "Ruairi Costello", "wins", "supported")),
+    ],
+)
+def test_batch_m_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
+    assert expected in read(context, post)
+
+
+def test_instruction_numbers_that_shape_the_post_are_no_facts() -> None:
+    # "max 80 words" sets the post's length: "80 points" is invented; "Heat 3" the user named is given
+    task = {"context": RECAP, "expected_behavior": "answer",
+            "instruction": "Recap Heat 3 for the team site, max 80 words, 2-4 hashtags."}
+    found = {(c.text, c.verdict) for c in claims(task, "Kai Moana is on 80 points. Heat 3 went to Kai Moana.")}
+    assert found == {("80", "unsupported"), ("3", "supported")}
