@@ -17,7 +17,7 @@ Figures, per split:
     python -m metrics.claim_labels                 # both splits: JSON, then one line of text
     python -m metrics.claim_labels --split dev
     python -m metrics.claim_labels --by-source     # and per policy that wrote the posts (``base``, ``perturbed``...)
-    python -m metrics.claim_labels --by-batch      # and per labelling batch (``first``, ``c``, ``e``, ``h``)
+    python -m metrics.claim_labels --by-batch      # and per labelling batch (``first``, ``c``, ``e``, ``h``, ...)
 """
 
 from __future__ import annotations
