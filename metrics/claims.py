@@ -342,6 +342,9 @@ def _heat_labels(context: str) -> frozenset[int]:
     return frozenset(int(match.group(1)) for match in _HEAT_LABEL.finditer(context))
 
 
+_RANGE_REST = re.compile(r"^[ \t]*(?:-|\u2013|to|or)[ \t]*\d+")  # "2-4 hashtags": the 2 shapes the post too
+
+
 def _instruction_figures(instruction: str) -> list[NumberMention]:
     """The numbers of an instruction a post may state as given ("the 2027 final", "Heat 3"): not the ones that
     shape the post ("max 80 words", "3 bullets", "2-4 hashtags"), which are no fact ("on 80 points" is invented).
@@ -355,9 +358,6 @@ def _instruction_figures(instruction: str) -> list[NumberMention]:
         if after_statistic(_RANGE_REST.sub("", after, count=1), mention.value, True)[0] != "format":
             out.append(mention)
     return out
-
-
-_RANGE_REST = re.compile(r"^[ \t]*(?:-|\u2013|to|or)[ \t]*\d+")  # "2-4 hashtags": the 2 shapes the post too
 
 
 @functools.lru_cache(maxsize=4096)

@@ -29,8 +29,9 @@ _DAY = r"day \d{1,2}"
 _LABEL = re.compile(rf"(?:(?P<round>{_ROUND})|(?P<division>{_DIVISION})(?:['\u2019]s)?|(?P<day>{_DAY}))")
 # A label heading a line: at its start (after table pipes or a bullet), then a separator.
 _HEADING = re.compile(rf"(?im)^[ \t|*\u2022-]*({_LABEL.pattern})[ \t]*(?:\||:|\t| {{2}})")
-# Labels of one kind the context may not have: "R42" beside "R32", "the women's" beside "Men".
-_FAMILY = {"r": r"r\d{1,3}", "division": r"men|women", "day": _DAY}
+# Labels of one kind the context may not have ("R42" beside "R32", "the women's" beside "Men", "Day 4" beside "Day 1"):
+# for each kind, what a context's key of that kind looks like, and the labels of the kind a post may name.
+_FAMILIES = ((r"r\d{1,3}", r"r\d{1,3}"), (_DIVISION, r"men|women"), (_DAY, _DAY))
 
 
 def group_key(label: str) -> str | None:
@@ -58,12 +59,7 @@ def context_groups(context: str) -> tuple[str, ...]:
 def _finder(groups: tuple[str, ...]) -> re.Pattern[str]:
     """One regex for a context's groups and the unknown labels of their kinds (cached per set of groups)."""
     alternatives = [re.escape(key) for key in sorted(groups, key=len, reverse=True)]
-    if any(re.fullmatch(_FAMILY["r"], key) for key in groups):
-        alternatives.append(_FAMILY["r"])
-    if any(re.fullmatch(_DIVISION, key) for key in groups):
-        alternatives.append(_FAMILY["division"])
-    if any(re.fullmatch(_DAY, key) for key in groups):
-        alternatives.append(_FAMILY["day"])
+    alternatives += [family for kind, family in _FAMILIES if any(re.fullmatch(kind, key) for key in groups)]
     return re.compile(rf"(?<![\w'-])(?:{'|'.join(alternatives)})(?:['\u2019]s)?(?![\w-])")
 
 

@@ -222,16 +222,16 @@ _TWO_JARGON = re.compile(
 )
 
 
+_WRITTEN_ALTERNATION = "|".join(sorted(_WRITTEN_VALUES, key=len, reverse=True))  # longest first: "twenty-one"
+_DIGIT_WORDS = "|".join(w for w, v in _UNITS.items() if 0 < v < 10)  # "one" .. "nine", before "hundred"
 _HUNDREDS = re.compile(
-    r"(?<![\w-])(?P<h>" + "|".join(w for w, v in _UNITS.items() if 0 < v < 10) + r") hundred"
-    r"(?:(?: and)? (?P<rest>" + "|".join(sorted(_WRITTEN_VALUES, key=len, reverse=True)) + r"))?(?![\w-])"
+    r"(?<![\w-])(?P<h>" + _DIGIT_WORDS + r") hundred(?:(?: and)? (?P<rest>" + _WRITTEN_ALTERNATION + r"))?(?![\w-])"
 )
-_WRITTEN_ALTERNATION = "|".join(sorted(_WRITTEN_VALUES, key=len, reverse=True))
 # "thirteen thousand two hundred sixty", "twelve thousand four hundred", "nine thousand and five": one number.
 _THOUSANDS = re.compile(
-    r"(?<![\w-])(?P<t>" + _WRITTEN_ALTERNATION + r") thousand(?:,? (?P<h>"
-    + "|".join(w for w, v in _UNITS.items() if 0 < v < 10) + r") hundred(?:(?: and)? (?P<r1>" + _WRITTEN_ALTERNATION
-    + r"))?|(?: and)? (?P<r2>" + _WRITTEN_ALTERNATION + r"))?(?![\w-])"
+    r"(?<![\w-])(?P<t>" + _WRITTEN_ALTERNATION + r") thousand(?:,? (?P<h>" + _DIGIT_WORDS
+    + r") hundred(?:(?: and)? (?P<r1>" + _WRITTEN_ALTERNATION + r"))?|(?: and)? (?P<r2>" + _WRITTEN_ALTERNATION
+    + r"))?(?![\w-])"
 )
 # "Nine Mile Reef", "Two Rivers Pro": a capitalised number word before another capitalised word is part of a name.
 _IN_NAME = re.compile(r"[ \t]+[A-Z]")
