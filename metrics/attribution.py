@@ -33,6 +33,7 @@ from typing import NamedTuple
 from metrics.entities import ATHLETE, EVENT, Entities, Mention, find_mentions
 from metrics.groups import GROUP, find_groups
 from metrics.numbers import SCALE, NumberMention, is_ordinal
+from metrics.scope import changed_from
 from metrics.statistics import (
     ATHLETE_STATISTICS,
     EVENT_ONLY,
@@ -104,10 +105,11 @@ _TOTAL_OF_WAVES = re.compile(
 # total, not a wave ("- waves" would otherwise name it).
 _TOTAL_THEN_WAVES = re.compile(r"[ \t]*[-\u2013:(][ \t]*(?:best[ \t]+|top[ \t]+|two[ \t]+|scoring[ \t]+)*"
                                r"(?:waves|rides|scores)[ \t]*:?[ \t]*\d")
-# "H1 Eamon Stroud 12.77 def. Hollis Varga 10.20": a score line, read with names blanked out. A decimal right before
-# a defeat of a named athlete whose score follows is the winner's heat total, and that score the loser's.
-_DEFEAT_GAP = re.compile(r"[ \t]*(?:def\.|defeated|defeats|beat|beats|edged(?:[ \t]+out)?|outscored)[ \t]{3,}"
-                         r"(?:\([a-z-]{2,8}\)[ \t]*)?")
+# "H1 Eamon Stroud 12.77 def. Hollis Varga 10.20", "Haddad 12.50 - Moretti 12.43": a score line, read with names
+# blanked out. A decimal right before a defeat (or a dash) of a named athlete whose score follows is a heat total,
+# and that score the other's.
+_DEFEAT_GAP = re.compile(r"[ \t]*(?:def\.|defeated|defeats|beat|beats|edged(?:[ \t]+out)?|outscored|[-\u2013]|vs\.?)"
+                         r"[ \t]{3,}(?:\([a-z-]{2,8}\)[ \t]*)?")
 # Two numbers joined only by these share a statistic ("9.10 and 8.00", "Ines has 0 wins and Felipe has 4"): a
 # joiner must be there, and nothing but fillers (names are blanked out before the check).
 _JOINERS = frozenset({"and", "or", "vs", "vs.", "versus", "against", "to", "while", "compared", "plus", ",", "/", "&",
@@ -120,6 +122,7 @@ _CONTRAST = re.compile(r"[ \t]*(?:to|vs\.?|versus|against|over|-|\u2013)[ \t]*(?
 _STANDS = re.compile(r"\b(?:sits|sat|sitting|stands|stood|is now|now)[ \t]+$")
 _RECORD_AFTER = re.compile(r"[ \t]+(?:in heats|heat record|record|w-l|win-loss)\b")
 _RANGE = re.compile(r"^[ \t]*(?:-|\u2013|to)[ \t]*$")
+_YEAR_MIN, _YEAR_MAX = 1950, 2100  # an integer in this range with no other statistic is a year
 PAIR_AND = re.compile(r"^[ \t]+and[ \t]+(?:an?[ \t]+)?$")  # "4.07 and 1.71", "an 8.03 and a 6.10"
 _UNITS = frozenset({"swell", "time"})  # statistics a unit names ("3-4 ft", "20-30 minutes")
 _SHARED_BACK = frozenset({"wave_score", "heat_total", "win_rate", "avg_heat", "avg_wave", "average"})
@@ -133,17 +136,19 @@ _POSSESSIVE = re.compile(r"^['\u2019]s?(?:[ \t]+[a-z-]+,?){0,4}[ \t]+(?:a |an )?
 _RELATIVE = re.compile(r"^,?[ \t]+(?:who|whose)\b[a-z \t]{0,30}$")
 _AFTER_ATTACH = re.compile(r"[ \t%]*(?:[a-z-]+[ \t]+){0,3}?(?:by|from|courtesy of|for)[ \t]+$|[ \t]*\([ \t]*$")
 _DEFEAT = re.compile(
-    r"(?:\bbeat|\bbeats|\bbeating|\bdefeated|\bdefeats|\bdef\.|\bedged(?: out)?|\bedges(?: out)?|\boutscored"
-    r"|\boutscores|\boutpointed|\bover|\bagainst|\bvs\.?|\bversus|\bpast|\bousted|\beliminated|\bknocked out"
+    r"(?:\bbeat|\bbeats|\bbeating|\bdefeating|\bdefeated|\bdefeats|\bdef\.|\bedged(?: out)?|\bedges(?: out)?"
+    r"|\boutscored|\boutscores|\boutpointed|\bover|\bagainst|\bvs\.?|\bversus|\bpast|\bousted|\beliminated"
+    r"|\bknocked out"
     r"|\btook down|\bdowned|\bovercame|\btopped|\bpipped|\bheld off|\bahead of|\bthan|\bleads?|\bleading"
-    r"|\btrails?|\btrailed|\btrailing|\bbehind)[ \t]+$"
+    r"|\btrails?|\btrailed|\btrailing|\bbehind)[ \t]+(?:[a-z]+['\u2019]s[ \t]+)?$"
 )
 # A score line between two named athletes, "A beat B 17.10 to 13.65" or "A trailed B 14.40 to 13.05": the verb (an
 # adverb or "was" may come first) says whose each side is. The first side is the larger, as in English: a line
 # written the other way round is left unread.
 _SCORE_VERB = re.compile(
-    r"^[ \t]+(?:[a-z]+[ \t]+)?(?:(?P<ahead>beat|beats|beating|defeated|defeats|def\.|edged(?: out)?|edges(?: out)?"
-    r"|outscored|outscores|outpointed|downed|topped|pipped|held off|holds off|led|leads|leading|overcame)"
+    r"^[ \t]+(?:[a-z]+[ \t]+)?(?:(?P<ahead>beat|beats|beating|defeating|defeated|defeats|def\.|edged(?: out)?"
+    r"|edges(?: out)?|outscored|outscores|outpointed|downed|topped|pipped|held off|holds off|led|leads|leading"
+    r"|overcame)"
     r"|(?P<behind>trailed|trails|trailing|behind))[ \t]+$"
 )
 _SCORE_GAP = re.compile(r"^[ \t,]*$")
@@ -227,6 +232,9 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
                 stat = adjacent  # "won 15 heats", "lost 7 heats": heats won or lost, not surfed
             elif stat == "events" and adjacent == "wins":
                 stat = "event_wins"  # "won 4 events": events won, not entered
+            elif stat is not None and integer and _YEAR_MIN <= mention.value <= _YEAR_MAX and not plausible(
+                    stat, mention.value):
+                stat = "year"  # "2024 event log", "the 2023 heats": a year before the noun, not a count of them
         if not integer and span and stat == "wave_score" and _TOTAL_THEN_WAVES.match(after):
             stat, span = "heat_total", 0
         if (stat in ("avg_heat", "avg_wave") and span and _SUPERLATIVE_BEFORE.search(lower, window, mention.start)
@@ -245,8 +253,10 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
             if won and not heats_named and _EVENTS_AFTER.match(lower, ends[i + 1], min(end, ends[i + 1] + 14)):
                 stat, forced[i + 1] = "event_wins", "events"  # "has won 3 of 11 events"
             elif (heats_named or in_heats_cell or won or "heats" in forced.values()
-                  or before_statistic(lower, window, mention.start, adjacent, integer) == "wins"):
-                # "Heats won/surfed: 13/21", "Heats W/S 34/41": a pair its cue calls wins is wins of heats
+                  or before_statistic(lower, window, mention.start, adjacent, integer) == "wins"
+                  or (adjacent == "heats" and "/" in lower[ends[i] : numbers[i + 1].start])):
+                # "Heats won/surfed: 13/21", "Heats W/S 34/41", "heats 40/47": a pair its cue calls wins (or a
+                # slash pair after "heats") is wins of heats
                 stat, forced[i + 1] = "wins", "heats"
         record = _record_pair(lower, numbers, ends, i, end) if integer and i + 1 not in forced else None
         if stat in (None, "heat_total", "wave_score") and record == "named":
@@ -310,9 +320,11 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
             # a decimal listed after a decimal shares its statistic even where it cannot be one: "the best two waves
             # were Dunmore's 14.03 and Kowalczyk's 15.47" calls 15.47 (a heat total) a wave
             stat = stats[i - 1]
+        if stat is None and i and changed_from(lower, floor, mention.start):
+            stat = stats[i - 1]  # "averaged 12.48, up from 11.20": the earlier value of the same figure
         if stat is None and not integer and _POINTS_AFTER.match(after):
             stat = "points"
-        if stat is None and integer and 1950 <= mention.value <= 2100:
+        if stat is None and integer and _YEAR_MIN <= mention.value <= _YEAR_MAX:
             stat = "year"
         if stat is None and is_ordinal(mention.text) and _STANDS.search(lower, window, mention.start):
             stat = "rank"  # "Valtonen sits 6th"
@@ -365,6 +377,14 @@ def _favoured(lower: str, mentions: list[Mention], starts: list[int], number_end
     return mentions[k] if _FAVOUR_AFTER.match(lower, mentions[k].end) else None
 
 
+def _enclosed(lower: str, mention: Mention, number_start: int) -> bool:
+    """Whether ``mention`` stands in brackets closed before ``number_start``: "4 wins (Kahuli Point, Sagar Point) •
+    avg heat 15.74" names where the wins came, not whose the average is.
+    """
+    return lower.rfind("(", 0, mention.start) > lower.rfind(")", 0, mention.start) and ")" in lower[
+        mention.end : number_start]
+
+
 def _subject(lower: str, number_start: int, number_end: int, mentions: list[Mention], starts: list[int],
              people: int, statistic: str | None, own: list[NumberMention], i: int) -> Mention | None:
     """The mention that number ``own[i]`` belongs to, among the mentions of its sentence (see the module
@@ -378,7 +398,8 @@ def _subject(lower: str, number_start: int, number_end: int, mentions: list[Ment
             return following
     athlete_level = statistic is None or statistic in ATHLETE_STATISTICS
     j = bisect.bisect_right(starts, number_start) - 1
-    while j >= 0 and (mentions[j].end > number_start or (athlete_level and mentions[j].kind == EVENT)):
+    while j >= 0 and (mentions[j].end > number_start or (
+            mentions[j].kind == EVENT and (athlete_level or _enclosed(lower, mentions[j], number_start)))):
         j -= 1
     if j < 0:
         if people == 1 and following is not None and following.kind == ATHLETE:
@@ -400,6 +421,12 @@ def _subject(lower: str, number_start: int, number_end: int, mentions: list[Ment
     if _ADJACENT.match(between) and not (blocked and "with" in between):
         return preceding
     return None if blocked else preceding
+
+
+def _decimal_pair(lower: str, numbers: list[NumberMention], ends: list[int], i: int) -> bool:
+    """Whether numbers ``i - 1`` and ``i`` are two decimals joined by "and" ("8.10 and 7.10"): one pair, one owner."""
+    return (numbers[i].readings[0][1] < SCALE and numbers[i - 1].readings[0][1] < SCALE
+            and PAIR_AND.match(lower[ends[i - 1] : numbers[i].start]) is not None)
 
 
 def _blank(lower: str, mentions: list[Mention]) -> str:
@@ -425,7 +452,7 @@ class Carry(NamedTuple):
 
 
 NO_CARRY = Carry()
-_HEADING_WORDS = 8  # a line this short that names one athlete and no number is a heading
+_HEADING_WORDS = 12  # a line this short that names one athlete and no number is a heading
 
 
 def _cell_at(cells: list[Cell], at: int) -> Cell | None:
@@ -477,7 +504,8 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
     people = {m.name for m in mentions if m.kind != EVENT}
     if context and people:
         one = len(people) == 1 and None not in people and len(sentence.split()) <= _HEADING_WORDS
-        if not numbers:
+        if not numbers or (one and all(_YEAR_MIN <= n.value <= _YEAR_MAX and n.readings[0][1] >= SCALE
+                                       for n in numbers)):  # "Season wrap 2024 - Champion: Aiyana Redcloud"
             heading = next(iter(people)) if one else None
         elif people != {heading}:
             heading = None  # a line about someone else ends the heading's section
@@ -508,9 +536,14 @@ def read_sentence(sentence: str, lower: str, numbers: list[NumberMention], entit
             # The numbers in brackets after another ("17.10 (9.10 + 8.00)") are the same surfer's.
             owner = owners[bracket] if bracket is not None else _subject(
                 lower, mention.start, ends[i], mentions, starts, len(people), stat, numbers, i)
-            if (owner is None and i and stat is not None and stat == stats[i - 1]
-                    and _joined(blanked[cue_ends[i - 1] : mention.start])):
-                owner = owners[i - 1]  # "Mara's best rides were a 9.29 and a 2.50": a list shares its owner
+            if owner is None and i and ((stat is not None and stat == stats[i - 1]
+                                         and _joined(blanked[cue_ends[i - 1] : mention.start]))
+                                        or (stat is None and stats[i - 1] is None and _decimal_pair(
+                                            lower, numbers, ends, i))):
+                # "Mara's best rides were a 9.29 and a 2.50", "Diallo's 8.10 and 7.10": a list shares its owner
+                owner = owners[i - 1]
+            if owner is None and i and changed_from(lower, cue_ends[i - 1], mention.start):
+                owner = owners[i - 1]  # "12.48, up from 11.20": the same subject's earlier figure
             if owner is None and not context and stat in EVENT_LEVEL:
                 # "the average heat total across the event was 14.12": an event's own figure, said of the event
                 owner = next((m for m in mentions if m.kind == EVENT), None)

@@ -44,6 +44,7 @@ from metrics.entities import ATHLETE, EVENT, Entities, context_entities
 from metrics.groups import GROUP
 from metrics.numbers import SCALE, NumberMention, NumberSupport, extract_numbers, is_ordinal
 from metrics.parse import Parse, safe_lower, sentence_spans
+from metrics.scope import SEASONAL, asks_history, names_past, past_offsets, past_years
 from metrics.statistics import after_statistic, comparable, compatible, plausible, possible
 from metrics.tables import Cell, table_cells
 
@@ -110,6 +111,7 @@ class Fact:
     subject: str | None
     subject_kind: str | None
     statistic: str | None
+    past: bool = False  # an earlier season's figure ("up from 11.20 last year"; metrics.scope)
 
 
 def _round_half_up(value: int, quantum: int) -> int:
@@ -124,9 +126,13 @@ class ContextFacts:
     """
 
     def __init__(self, entities: Entities, facts: list[Fact], instruction: list[NumberMention],
-                 heat_labels: frozenset[int] = frozenset()) -> None:
+                 heat_labels: frozenset[int] = frozenset(), past_years: frozenset[int] = frozenset(),
+                 history: bool = False) -> None:
         self.entities = entities
         self.heat_labels = heat_labels  # heat numbers given only in labels: "H2 Mathis Fontaine 15.33", "QF3:"
+        self.past_years = past_years  # years before the latest of a context's season rows (metrics.scope)
+        self.history = history  # the user asks about a career or a change: past figures are fair unless given as now
+        self.has_past = any(f.past for f in facts)
         self.facts = tuple(facts)
         self.instruction = NumberSupport(r for m in instruction for r in m.readings)
         self.sentence_cache: dict[tuple[Any, ...], Any] = {}
@@ -158,6 +164,14 @@ class ContextFacts:
         return "points" in stats and not stats & {"heat_total", "wave_score"}
 
     @functools.cached_property
+    def one_heat(self) -> bool:
+        """Whether the context is one heat of three or more surfers: it gives one heat number ("Round 1, Heat 4";
+        a CSV's heat column, the same on every row) and no heat labels of others.
+        """
+        numbers = {f.value for f in self.facts if f.statistic == "heat_number"} | set(self.heat_labels)
+        return len(numbers) == 1
+
+    @functools.cached_property
     def has_heat(self) -> bool:
         """Whether the context gives a heat total: a heat's or an event's result, not a season's line of best waves."""
         return any(f.statistic == "heat_total" for f in self.facts)
@@ -171,7 +185,7 @@ class ContextFacts:
         false.
         """
         own = [f for f in self.facts if f.statistic == reading.statistic]
-        if not own or len({f.subject for f in own} - {None}) > 2 or not self.has_heat:
+        if not own or (len({f.subject for f in own} - {None}) > 2 and not self.one_heat) or not self.has_heat:
             return True
         top = max(f.readings[0][0] for f in own)
         return any(_round_half_up(top, quantum) <= value for value, quantum in reading.mention.readings)
@@ -293,8 +307,11 @@ def _names_derivation(reading: Reading, a: Fact, b: Fact, operation: str) -> boo
     )
 
 
-def judge(reading: Reading, facts: ContextFacts) -> tuple[str, list[Fact]]:
-    """The verdict on one reading of a response, and the context facts with its value."""
+def judge(reading: Reading, facts: ContextFacts, past: bool = True) -> tuple[str, list[Fact]]:
+    """The verdict on one reading of a response, and the context facts with its value. ``past`` is whether the
+    reading's sentence speaks of an earlier season (:func:`metrics.scope.names_past`): where it does not, a figure
+    the context gives only for an earlier season is not the one the post means.
+    """
     direct = facts.direct(reading.mention)
     if reading.statistic == "format":
         return "unverifiable", direct  # "0-2 hashtags": about the post, not the context
@@ -314,7 +331,8 @@ def judge(reading: Reading, facts: ContextFacts) -> tuple[str, list[Fact]]:
     if direct:
         if reading.subject_kind != ATHLETE and reading.statistic is None:
             return "unverifiable", direct
-        if any(_statistic_agrees(reading, f) and _subject_agrees(reading, f, facts.per_athlete) for f in direct):
+        if any(_statistic_agrees(reading, f) and _subject_agrees(reading, f, facts.per_athlete)
+               and (past or not f.past) for f in direct):
             if reading.top and not facts.is_top(reading):
                 return "misattributed", direct  # "the top single ride of the heat" that another surfer beat
             return "supported", direct
@@ -367,10 +385,14 @@ def context_facts(context: str, instruction: str = "") -> ContextFacts:
     numbers = extract_numbers(context, context=True)
     readings = read_numbers(context, safe_lower(context), numbers, sentence_spans(context), entities, context=True)
     # A context's decimal "points" ("won with 15.93 points") is a score whose kind it does not say.
-    facts = [Fact(r.mention.text, r.mention.value, r.mention.readings, r.subject, r.subject_kind,
-                  None if r.statistic == "points" and r.mention.readings[0][1] < SCALE else r.statistic)
-             for r in readings]
-    return ContextFacts(entities, facts, _instruction_figures(instruction), _heat_labels(context))
+    past = past_offsets(context, safe_lower(context), numbers)
+    facts = []
+    for r in readings:
+        statistic = None if r.statistic == "points" and r.mention.readings[0][1] < SCALE else r.statistic
+        facts.append(Fact(r.mention.text, r.mention.value, r.mention.readings, r.subject, r.subject_kind, statistic,
+                          statistic in SEASONAL and r.mention.start in past))
+    return ContextFacts(entities, facts, _instruction_figures(instruction), _heat_labels(context),
+                        past_years(context), asks_history(instruction))
 
 
 # What one sentence's claims come to, relative to the sentence: (start, end, text, value, subject, statistic,
@@ -396,8 +418,9 @@ def _judge_sentence(sentence: str, lower: str, numbers: list[NumberMention], fac
     readings, carry = read_sentence(sentence, lower, numbers, facts.entities, carry, cells=cells, words=words)
     judged = []
     previous: tuple[Reading, str] | None = None
+    past = not facts.has_past or names_past(lower, facts.past_years, facts.history)
     for reading in map(facts.resolve, readings):
-        verdict, direct = judge(reading, facts)
+        verdict, direct = judge(reading, facts, past)
         if previous is not None and verdict == "supported" and _repeats(previous, reading, lower, direct):
             verdict = "misattributed"
         previous = (reading, verdict)

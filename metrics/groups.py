@@ -11,7 +11,8 @@ gives each figure to a **group** of the event (a round, a division or a day), no
 the groups a context breaks its figures down by: two or more distinct labels of the vocabulary below, each heading
 a line (a table row or a ``Label: ...`` line). :func:`find_groups` finds them in any sentence, together with labels
 of the same kind the context does not have ("R42" where it has "R32" and "R16"), which are groups too, of no
-figure. A single-letter label ("F" for the final) is too ambiguous to read in a post and is left out.
+figure. A single-letter label heading a context's line ("F | 1 | 14") is the final's, named "final" (a lone "F" is
+too ambiguous to read in a post).
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ __all__ = ["GROUP", "context_groups", "find_groups", "group_key"]
 
 GROUP = "group"  # the subject kind of a round or division
 
-_ROUND = r"r\d{1,3}|round of \d{1,3}|qf\d?|sf\d?|quarter-?finals?|semi-?finals?|finals?"
+_ROUND = r"r\d{1,3}|round of \d{1,3}|qf\d?|sf\d?|quarter-?finals?|semi-?finals?|finals?|f"
 _DIVISION = r"men|women|juniors?|boys|girls"
 _DAY = r"day \d{1,2}"
 _LABEL = re.compile(rf"(?:(?P<round>{_ROUND})|(?P<division>{_DIVISION})(?:['\u2019]s)?|(?P<day>{_DAY}))")
+_SHORT = {"f": "final"}  # a table's "F" row below "SF" is the final's (a post names it "the final")
 # A label heading a line: at its start (after table pipes or a bullet), then a separator.
 _HEADING = re.compile(rf"(?im)^[ \t|*\u2022-]*({_LABEL.pattern})[ \t]*(?:\||:|\t| {{2}})")
 # Labels of one kind the context may not have ("R42" beside "R32", "the women's" beside "Men", "Day 4" beside "Day 1"):
@@ -40,9 +42,9 @@ def group_key(label: str) -> str | None:
     """
     lower = " ".join(label.lower().split()).replace("\u2019", "'")
     match = _LABEL.fullmatch(lower)
-    if match is None or len(lower) < 2:
+    if match is None:
         return None
-    return match.group("division") or lower
+    return match.group("division") or _SHORT.get(lower, lower)
 
 
 def context_groups(context: str) -> tuple[str, ...]:

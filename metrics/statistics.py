@@ -146,7 +146,7 @@ _AFTER: tuple[tuple[str, str], ...] = (
     ("waves_per_heat", r"(?:waves|rides)[ \t]*(?:/|per |a |each )[ \t]*heat\b"),  # a per-heat count: an average
     # a margin stated after its number: "3.45 clear", "5,465 points ahead", "2 more podiums"
     ("margin", r"(?:points?|pts\.?|%)?[ \t]*(?:clear|ahead|behind|back|above|below|better|more|fewer|higher|lower"
-               r"|short|shy|adrift|in front|up on|down on)\b"),
+               r"|short|shy|adrift|in front|up on|down on|(?:winning[ \t]+)?margin)\b"),
     ("threshold", r"(?:points?[ \t]+)?(?:or (?:better|higher|above|more|over)|\+(?!\s*\d))"),
     ("win_rate", r"%?[ \t]*(?:heat[ \t]+)?(?:win(?:ning)?[ \t]+(?:rate|percentage|ratio|%)|strike rate)\b"),
     ("avg_heat", r"(?:points?[ \t]+)?(?:average heat (?:total|score)|heat average|per heat|a heat|average per heat)\b"),
@@ -191,6 +191,7 @@ _BRIDGED_RE = re.compile(
 )
 
 
+_RANKING_NOUN = re.compile(r"rankings?|standings|ladder|leaderboard")
 _NO_CUE_AFTER = frozenset(".,;:)!?\n0123456789")  # no cue after a number starts with these (a quick exit)
 
 
@@ -210,6 +211,8 @@ def after_statistic(after: str, value: float, integer: bool) -> tuple[str | None
         if match is None:
             return None, 0
     name = match.lastgroup
+    if name == "rank" and not integer and _RANKING_NOUN.search(match.group(0)):
+        return name, match.end()  # "sits 15.74 in the rankings": a decimal given as a ranking (impossible)
     if name in _INTEGER_ONLY and not integer:
         # "9.87 excellent scores", "11.94 heats": a plural count noun names the number outright, and a decimal
         # cannot be a count (see ``possible``); "a 15.20 win", "an 18.40 heat", "a 9.10 excellent wave", "9.10
@@ -255,13 +258,13 @@ _BEFORE_PHRASES: dict[str, tuple[str, ...]] = {
                    "combined total", "combined score", "total", "totals", "highest heat", "best heat", "top heat",
                    "biggest heat", "winning heat"),
     "wave_score": ("wave", "waves", "ride", "rides", "barrel", "barrels", "air", "airs", "wave score",
-                   "wave scores", "surf score", "single score", "built on", "backed up with", "backed it up with",
-                   "backed up by", "backup", "back-up"),
+                   "wave scores", "surf score", "single score", "best two", "built on", "backed up with",
+                   "backed it up with", "backed up by", "backup", "back-up"),
     "points": ("points", "pts", "ranking points", "tour points"),
     "podiums": ("podium", "podiums", "podium finishes"),
     "events": ("events", "events surfed", "events entered", "starts"),
     "wins": ("wins", "heats won", "h2h", "head to head", "head-to-head", "victories", "heat wins", "heats w/s",
-             "w/s", "won/surfed", "heats won/surfed"),
+             "w/s", "won/surfed", "heats won/surfed", "heat-won", "heats-won"),
     "event_wins": ("event wins", "events won", "event victories", "titles", "event titles", "tour wins"),
     "losses": ("losses", "heats lost"),
     "record": ("record", "w-l", "win-loss", "w/l"),

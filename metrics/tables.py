@@ -1,9 +1,9 @@
 """Small tables in a text: which statistic and which athlete each cell's number belongs to.
 
-A table is a run of two or more lines split into the same number of cells, by ``|`` (Markdown or plain) or by
-tabs or runs of two or more spaces (aligned columns), under a header line of labels (cells without digits, or
-with a letter, no leading digit and no decimal or ``key: value``: "Wave 1" and "8+ scores" are labels, "2nd" a
-value). Two layouts:
+A table is a run of two or more lines split into the same number of cells, by ``|`` (Markdown or plain), by
+tabs or runs of two or more spaces (aligned columns), or by commas (a CSV export, three or more short cells), under
+a header line of labels (cells without digits, or with a letter, no leading digit and no decimal or ``key: value``:
+"Wave 1" and "8+ scores" are labels, "2nd" a value). Two layouts:
 
 - athletes down the rows (``Surfer | Total | Best two waves`` / ``Hana Kowalczyk | 15.47 | 8.10 + 7.37``): a cell's
   statistic is read from its column header, its athlete is the one its row names;
@@ -27,6 +27,7 @@ __all__ = ["Cell", "table_cells"]
 
 _PIPE = re.compile(r"\|")
 _ALIGNED = re.compile(r"\t+|[ ]{2,}")
+_COMMA = re.compile(r"[ \t]*,[ \t]*")  # a CSV export: "surfer,wave1,wave2,total"
 _RULE = re.compile(r"^[\s|:+\-=]*$")  # a Markdown separator row such as |---|:--|
 
 
@@ -72,12 +73,18 @@ def _athlete(text: str, entities: Entities) -> str | None:
     return athletes[0] if len(athletes) == 1 else None
 
 
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)")  # "wave1": "wave 1"
+_EXCELLENT_LABEL = re.compile(r"exc\b|exc\.|excellent")  # "Exc", "Exc. scores": a column of excellent scores
+
+
 def _label(text: str) -> str | None:
     """The statistic a header or row label names: a phrase ("Avg heat") before a cue that would touch a number
-    ("heat", as in "Heat 3"), which a label's end never does.
+    ("heat", as in "Heat 3"), which a label's end never does. Export headers read as words: "heats_surfed" as
+    "heats surfed", "wave1" as "wave 1".
     """
-    lower = text.lower() + " "
-    return before_statistic(lower, 0, len(lower), None) or statistic_before(lower)
+    lower = _LETTER_DIGIT.sub(" ", text.lower().replace("_", " ")) + " "
+    stat = before_statistic(lower, 0, len(lower), None) or statistic_before(lower)
+    return stat or ("excellent" if _EXCELLENT_LABEL.match(lower) else None)
 
 
 def _block_cells(rows: list[list[tuple[int, int, str]]], entities: Entities) -> list[Cell]:
@@ -120,14 +127,21 @@ def _is_header(cells: list[tuple[int, int, str]]) -> bool:
 
 
 def _separators(line: str) -> tuple[re.Pattern[str], ...]:
-    """The separators worth splitting ``line`` by: a line without one is a single cell, never a table row."""
+    """The separators worth splitting ``line`` by: a line without one is a single cell, never a table row. Commas
+    split only a line with neither pipes nor tabs (a CSV export's).
+    """
     pipe = (_PIPE,) if "|" in line else ()
-    return (*pipe, _ALIGNED) if "\t" in line or "  " in line else pipe
+    if "\t" in line or "  " in line:
+        return (*pipe, _ALIGNED)
+    return pipe or ((_COMMA,) if line.count(",") >= 2 else ())
+
+
+_CSV_CELL = 40  # a comma-separated line with a longer cell is prose, not a CSV row
 
 
 def table_cells(text: str, entities: Entities) -> list[Cell]:
     """The cells of every table in ``text``, in order (offsets in ``text``); ``[]`` for a text without tables."""
-    if "|" not in text and "\t" not in text and "   " not in text:
+    if "|" not in text and "\t" not in text and "   " not in text and "," not in text:
         return []
     out: list[Cell] = []
     block: list[list[tuple[int, int, str]]] = []
@@ -139,7 +153,8 @@ def table_cells(text: str, entities: Entities) -> list[Cell]:
         if not _RULE.match(line):
             for separator in _separators(line):
                 cells = _split(line, offset, separator)
-                if len(cells) >= 2 and (separator is _PIPE or len(cells) >= 3):
+                if len(cells) >= 2 and (separator is _PIPE or len(cells) >= 3) and (
+                        separator is not _COMMA or all(len(text) <= _CSV_CELL for _, _, text in cells)):
                     kind = separator
                     break
         elif block and "|" in line:

@@ -676,3 +676,58 @@ def test_instruction_numbers_that_shape_the_post_are_no_facts() -> None:
             "instruction": "Recap Heat 3 for the team site, max 80 words, 2-4 hashtags."}
     found = {(c.text, c.verdict) for c in claims(task, "Kai Moana is on 80 points. Heat 3 went to Kai Moana.")}
     assert found == {("80", "unsupported"), ("3", "supported")}
+
+
+# Batch n of the labelled set (held-out once, retired to dev after its figures were reported).
+CSV_HEAT = ("event,round,heat,surfer,country,wave1,wave2,total,place\n"
+            "Cabo Lunar Pro,R32,3,Tomas Ibarra,CHL,6.17,5.50,11.67,1\n"
+            "Cabo Lunar Pro,R32,3,Hugo Lefebvre,FRA,5.83,4.90,10.73,2")
+ROUND_TABLE = ("Tamarind Reef Open (Men)\nRound | Heats | Avg heat total\nR32 | 16 | 11.04\nQF | 4 | 13.52\n"
+               "SF | 2 | 14.90\nF | 1 | 16.77")
+UP_FROM = "Windmill Reef Pro: 24 surfers and 23 heats. Avg heat total was 12.48, which is up from 11.20 last year."
+YEAR_ROWS = "Surfer: Marisol Vega\n2023: rank 6, 34,800 pts, 1 win\n2024: rank 2, 47,350 pts, 2 wins"
+RELEASE = ("Oumar Diallo won the Ponta Escura Pro, defeating Brazil's Vitor Nunes in the final. Diallo's 8.10 and 7.10 "
+           "edged Nunes's 7.93 and 7.00.")
+WRAP = ("Season wrap - Women's Tour 2024 - Champion: Aiyana Redcloud (CAN)\nFinal rank 1 | 64,800 pts | 4 wins "
+        "(Kahuli Point, Sagar Point) | heats 40/47 | avg heat 15.74\nRunner-up: Chloe Bernard, 57,400 pts")
+
+
+@pytest.mark.parametrize(
+    ("context", "post", "expected"),
+    [
+        # a CSV export is a table: its columns name the statistics, its rows the athletes
+        (CSV_HEAT, "Hugo Lefebvre posted a 10.73 heat total.", ("10.73", "Hugo Lefebvre", "heat_total", "supported")),
+        (CSV_HEAT, "Tomas Ibarra posted a 6.17 heat total.", ("6.17", "Tomas Ibarra", "heat_total", "misattributed")),
+        (CSV_HEAT, "Hugo Lefebvre's best wave was a 2.", ("2", "Hugo Lefebvre", "wave_score", "misattributed")),
+        # a table's "F" row is the final's: its average is neither R32's nor the event's
+        (ROUND_TABLE, "R32 posted the highest average heat total, a 16.77.",
+         ("16.77", "r32", "avg_heat", "misattributed")),
+        (ROUND_TABLE, "The final averaged 16.77 per heat.", ("16.77", "final", "avg_heat", "supported")),
+        # last year's figure given as this year's is false; said as last year's, true
+        (UP_FROM, "The average heat total across the event was 11.20.",
+         ("11.20", "Windmill Reef Pro", "avg_heat", "misattributed")),
+        (UP_FROM, "The average heat total was 11.20 last year.", ("11.20", None, "avg_heat", "supported")),
+        (UP_FROM, "The average heat total across the event was 12.48.",
+         ("12.48", "Windmill Reef Pro", "avg_heat", "supported")),
+        # an earlier year's row is not the present standing, unless the sentence names that year
+        (YEAR_ROWS, "Marisol Vega sits on 34,800 points.", ("34,800", "Marisol Vega", "points", "misattributed")),
+        (YEAR_ROWS, "Marisol Vega had 34,800 points in 2023.", ("34,800", "Marisol Vega", "points", "supported")),
+        (YEAR_ROWS, "Marisol Vega sits on 47,350 points.", ("47,350", "Marisol Vega", "points", "supported")),
+        # "Diallo's 8.10 and 7.10": both his; "defeating Brazil's Vitor Nunes" blocks Nunes from what follows
+        (RELEASE, "The top single ride of the heat was Diallo's 7.00.",
+         ("7.00", "Oumar Diallo", "wave_score", "misattributed")),
+        (RELEASE, "Oumar Diallo's second wave was a 7.10.", ("7.10", "Oumar Diallo", "wave_score", "supported")),
+        # a heading that names one athlete and a year heads the next line; an event in brackets owns nothing after
+        (WRAP, "Aiyana Redcloud averages 15.74 per heat.", ("15.74", "Aiyana Redcloud", "avg_heat", "supported")),
+        (WRAP, "Chloe Bernard averages 15.74 per heat.", ("15.74", "Chloe Bernard", "avg_heat", "misattributed")),
+        (WRAP, "Aiyana Redcloud won 40 heats.", ("40", "Aiyana Redcloud", "wins", "supported")),
+        # "sits 15.74 in the rankings": a decimal given as a ranking
+        (WRAP, "Aiyana Redcloud sits 15.74 in the rankings.", ("15.74", "Aiyana Redcloud", "rank", "misattributed")),
+        # "a 12.50 margin" names a margin; "2024 event log" is a year
+        (MEETINGS, "Dev Pillai's 12.77 margin was not enough.", ("12.77", "Dev Pillai", "margin", "misattributed")),
+        ("Rohan Das - 2024 event log\n| Event | Finish |\n| Sagar Point Pro | 2nd |", "A record 2024 season.",
+         ("2024", "Sagar Point Pro", "year", "supported")),
+    ],
+)
+def test_batch_n_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
+    assert expected in read(context, post)

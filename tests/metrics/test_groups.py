@@ -18,7 +18,7 @@ DIVISIONS = "Division | Surfers | Avg heat total\nMen      | 36      | 12.58\nWo
         ("Round of 16", "round of 16"),
         ("QF2", "qf2"),  # one heat of a round
         ("Day 2", "day 2"),  # a day of the event
-        ("F", None),  # one letter: too ambiguous to read in a post
+        ("F", "final"),  # a table's "F" row: the final, as a post names it
         ("Total", None),  # the whole event, not a group
         ("Kai Moana", None),
     ],
@@ -30,7 +30,7 @@ def test_group_key(label: str, key: str | None) -> None:
 @pytest.mark.parametrize(
     ("context", "groups"),
     [
-        (ROUNDS, ("r32", "r16", "qf")),  # table rows headed by rounds; "F" and "Total" are not groups
+        (ROUNDS, ("r32", "r16", "qf", "final")),  # table rows headed by rounds ("F": the final); "Total" is none
         (DIVISIONS, ("men", "women")),
         ("- Men: 36 surfers, 47 heats\n- Women: 18 surfers, 25 heats", ("men", "women")),  # "Label:" lines
         ("Day 1: 16 heats, 298 waves\nDay 2: 8 heats, 171 waves", ("day 1", "day 2")),  # a daily breakdown

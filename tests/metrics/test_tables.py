@@ -56,3 +56,22 @@ def test_a_row_of_values_is_no_header() -> None:
 def test_no_table_without_a_header() -> None:
     # a stat line split by pipes is not a table: it has no digit-free header line above it
     assert table_cells("36 surfers | 60 heats | 890 waves ridden", context_entities("")) == []
+
+
+def test_csv_export() -> None:
+    # comma-separated, under a header of export names ("wave1", "heats_won", "exc"): read as labels
+    text = ("surfer,country,wave1,total,heats_won,exc\n"
+            "Tomas Ibarra,CHL,6.17,11.67,4,2\n"
+            "Hugo Lefebvre,FRA,5.83,10.73,3,1")
+    cells = cells_of(text)
+    assert cells["6.17"] == ("wave_score", "Tomas Ibarra")
+    assert cells["10.73"] == ("heat_total", "Hugo Lefebvre")
+    assert cells["3"] == ("wins", "Hugo Lefebvre")
+    assert cells["1"] == ("excellent", "Hugo Lefebvre")
+
+
+def test_prose_with_commas_is_no_table() -> None:
+    # a sentence with commas has cells too long for a CSV row: no table
+    text = ("Kai Moana, who surfed brilliantly all morning, won, while Leo Santos, the favourite, lost\n"
+            "Kai Moana, who surfed brilliantly all morning long, won 17.10, beating Leo Santos, 13.65")
+    assert table_cells(text, context_entities(text)) == []
