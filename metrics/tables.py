@@ -126,22 +126,27 @@ def _is_header(cells: list[tuple[int, int, str]]) -> bool:
     )
 
 
-def _separators(line: str) -> tuple[re.Pattern[str], ...]:
+def _separators(line: str, csv: bool) -> tuple[re.Pattern[str], ...]:
     """The separators worth splitting ``line`` by: a line without one is a single cell, never a table row. Commas
-    split only a line with neither pipes nor tabs (a CSV export's).
+    split only a line with neither pipes nor tabs that is a CSV header or follows one (``csv``).
     """
     pipe = (_PIPE,) if "|" in line else ()
     if "\t" in line or "  " in line:
         return (*pipe, _ALIGNED)
-    return pipe or ((_COMMA,) if line.count(",") >= 2 else ())
+    return pipe or ((_COMMA,) if csv and line.count(",") >= 2 else ())
 
 
 _CSV_CELL = 40  # a comma-separated line with a longer cell is prose, not a CSV row
+# A CSV header: three or more comma-separated labels of letters, digits, spaces, "_" or "." and nothing else.
+_CSV_LABELS = r"[ \t]*[A-Za-z][\w. ]{0,39}(?:,[ \t]*[A-Za-z][\w. ]{0,39}){2,}[ \t]*"
+_CSV_HEADER = re.compile(rf"(?m)^{_CSV_LABELS}$")
+_CSV_HEADER_LINE = re.compile(_CSV_LABELS)
 
 
 def table_cells(text: str, entities: Entities) -> list[Cell]:
     """The cells of every table in ``text``, in order (offsets in ``text``); ``[]`` for a text without tables."""
-    if "|" not in text and "\t" not in text and "   " not in text and "," not in text:
+    csv = "," in text and _CSV_HEADER.search(text) is not None
+    if "|" not in text and "\t" not in text and "   " not in text and not csv:
         return []
     out: list[Cell] = []
     block: list[list[tuple[int, int, str]]] = []
@@ -151,7 +156,8 @@ def table_cells(text: str, entities: Entities) -> list[Cell]:
         kind = None
         cells: list[tuple[int, int, str]] = []
         if not _RULE.match(line):
-            for separator in _separators(line):
+            comma = csv and (block_kind is _COMMA or _CSV_HEADER_LINE.fullmatch(line) is not None)
+            for separator in _separators(line, comma):
                 cells = _split(line, offset, separator)
                 if len(cells) >= 2 and (separator is _PIPE or len(cells) >= 3) and (
                         separator is not _COMMA or all(len(text) <= _CSV_CELL for _, _, text in cells)):
