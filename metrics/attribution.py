@@ -95,11 +95,12 @@ _TOP_AFTER = re.compile(
     r"(?:ride|wave|heat[ \t]+(?:total|score))\b"
 )
 # A number followed by its waves is a heat total: "17.10 (best waves 9.10 and 8.00)", "11.60 (6.10, 5.50)", "12.01,
-# with best waves of".
+# with best waves of", "16.43, built on an 8.33 + 8.10".
 _TOTAL_OF_WAVES = re.compile(
     r"[ \t]*(?:\([^)]*(?:\+|wave|ride)|\([ \t]*\d{1,2}\.\d{1,2}(?:[ \t]*[,&/][ \t]*\d{1,2}\.\d{1,2}){1,2}[ \t]*\)"
     r"|,?[ \t]*(?:with|from|off|thanks to|built on)[ \t]+(?:his |her |their |the )?"
-    r"(?:best |top |two |scoring )*(?:waves|rides|scores)\b)"
+    r"(?:best |top |two |scoring )*(?:waves|rides|scores)\b"
+    r"|,[ \t]*built on[ \t]+(?:an?[ \t]+)?\d{1,2}\.\d{1,2}[ \t]*(?:\+|and))"
 )
 # "Ayla Brennan 16.43 - waves 8.60, 7.83", "16.43 (waves: 8.60, 7.83)": a decimal followed by its waves is a heat
 # total, not a wave ("- waves" would otherwise name it).
@@ -113,9 +114,9 @@ _DEFEAT_GAP = re.compile(r"[ \t]*(?:def\.|defeated|defeats|beat|beats|edged(?:[ 
 # Two numbers joined only by these share a statistic ("9.10 and 8.00", "Ines has 0 wins and Felipe has 4"): a
 # joiner must be there, and nothing but fillers (names are blanked out before the check).
 _JOINERS = frozenset({"and", "or", "vs", "vs.", "versus", "against", "to", "while", "compared", "plus", ",", "/", "&",
-                      "-", "\u2013", "respectively", "then"})
+                      "-", "\u2013", "respectively", "then", "+"})
 _FILLERS = frozenset({"has", "have", "had", "is", "was", "a", "an", "the", "his", "her", "their", "each", "with", "(",
-                      ")", ":", "+", "'s", "\u2019s"})
+                      ")", ":", "'s", "\u2019s"})
 _CONNECTOR_WORDS = re.compile(r"[a-z'\u2019.]+|[^a-z'\u2019.\s]")
 # "Kai won 17.10 to 13.65": a number set against the previous one belongs to the other side.
 _CONTRAST = re.compile(r"[ \t]*(?:to|vs\.?|versus|against|over|-|\u2013)[ \t]*(?:a |an |the )?")
@@ -316,9 +317,11 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
         if (stat is None and i and stats[i - 1] is not None and not of and _LIST_ITEM_END.match(after)
                 and _joined(blanked[cue_ends[-1] : mention.start])
                 and (plausible(stats[i - 1], mention.value)
-                     or not (integer or numbers[i - 1].readings[0][1] >= SCALE))):
+                     or not (integer or numbers[i - 1].readings[0][1] >= SCALE)
+                     or not plausible(stats[i - 1], numbers[i - 1].value))):
             # a decimal listed after a decimal shares its statistic even where it cannot be one: "the best two waves
-            # were Dunmore's 14.03 and Kowalczyk's 15.47" calls 15.47 (a heat total) a wave
+            # were Dunmore's 14.03 and Kowalczyk's 15.47" calls 15.47 (a heat total) a wave; and a list whose first
+            # number already cannot be it ("the best rides are Greer's 44,750 and Duarte's 43,900") shares it too
             stat = stats[i - 1]
         if stat is None and i and changed_from(lower, floor, mention.start):
             stat = stats[i - 1]  # "averaged 12.48, up from 11.20": the earlier value of the same figure

@@ -44,7 +44,7 @@ from metrics.entities import ATHLETE, EVENT, Entities, context_entities
 from metrics.groups import GROUP
 from metrics.numbers import SCALE, NumberMention, NumberSupport, extract_numbers, is_ordinal
 from metrics.parse import Parse, safe_lower, sentence_spans
-from metrics.scope import SEASONAL, asks_history, names_past, past_offsets, past_years
+from metrics.scope import SEASONAL, asks_history, career_offsets, names_past, names_season, past_offsets, past_years
 from metrics.statistics import after_statistic, comparable, compatible, plausible, possible
 from metrics.tables import Cell, table_cells
 
@@ -112,6 +112,7 @@ class Fact:
     subject_kind: str | None
     statistic: str | None
     past: bool = False  # an earlier season's figure ("up from 11.20 last year"; metrics.scope)
+    career: bool = False  # a career figure ("Career wins: 5"), no season's
 
 
 def _round_half_up(value: int, quantum: int) -> int:
@@ -133,6 +134,7 @@ class ContextFacts:
         self.past_years = past_years  # years before the latest of a context's season rows (metrics.scope)
         self.history = history  # the user asks about a career or a change: past figures are fair unless given as now
         self.has_past = any(f.past for f in facts)
+        self.has_career = any(f.career for f in facts)
         self.facts = tuple(facts)
         self.instruction = NumberSupport(r for m in instruction for r in m.readings)
         self.sentence_cache: dict[tuple[Any, ...], Any] = {}
@@ -307,10 +309,11 @@ def _names_derivation(reading: Reading, a: Fact, b: Fact, operation: str) -> boo
     )
 
 
-def judge(reading: Reading, facts: ContextFacts, past: bool = True) -> tuple[str, list[Fact]]:
+def judge(reading: Reading, facts: ContextFacts, past: bool = True, season: bool = False) -> tuple[str, list[Fact]]:
     """The verdict on one reading of a response, and the context facts with its value. ``past`` is whether the
-    reading's sentence speaks of an earlier season (:func:`metrics.scope.names_past`): where it does not, a figure
-    the context gives only for an earlier season is not the one the post means.
+    reading's sentence may speak of an earlier season (:func:`metrics.scope.names_past`): where it may not, a figure
+    the context gives only for an earlier season is not the one the post means; ``season`` whether it speaks of a
+    season and not a career (:func:`metrics.scope.names_season`): a career figure is then not the one it means.
     """
     direct = facts.direct(reading.mention)
     if reading.statistic == "format":
@@ -332,7 +335,7 @@ def judge(reading: Reading, facts: ContextFacts, past: bool = True) -> tuple[str
         if reading.subject_kind != ATHLETE and reading.statistic is None:
             return "unverifiable", direct
         if any(_statistic_agrees(reading, f) and _subject_agrees(reading, f, facts.per_athlete)
-               and (past or not f.past) for f in direct):
+               and (past or not f.past) and not (season and f.career) for f in direct):
             if reading.top and not facts.is_top(reading):
                 return "misattributed", direct  # "the top single ride of the heat" that another surfer beat
             return "supported", direct
@@ -385,12 +388,13 @@ def context_facts(context: str, instruction: str = "") -> ContextFacts:
     numbers = extract_numbers(context, context=True)
     readings = read_numbers(context, safe_lower(context), numbers, sentence_spans(context), entities, context=True)
     # A context's decimal "points" ("won with 15.93 points") is a score whose kind it does not say.
-    past = past_offsets(context, safe_lower(context), numbers)
+    lower = safe_lower(context)
+    past, career = past_offsets(context, lower, numbers), career_offsets(lower, numbers)
     facts = []
     for r in readings:
         statistic = None if r.statistic == "points" and r.mention.readings[0][1] < SCALE else r.statistic
         facts.append(Fact(r.mention.text, r.mention.value, r.mention.readings, r.subject, r.subject_kind, statistic,
-                          statistic in SEASONAL and r.mention.start in past))
+                          statistic in SEASONAL and r.mention.start in past, r.mention.start in career))
     return ContextFacts(entities, facts, _instruction_figures(instruction), _heat_labels(context),
                         past_years(context), asks_history(instruction))
 
@@ -419,8 +423,9 @@ def _judge_sentence(sentence: str, lower: str, numbers: list[NumberMention], fac
     judged = []
     previous: tuple[Reading, str] | None = None
     past = not facts.has_past or names_past(lower, facts.past_years, facts.history)
+    season = facts.has_career and names_season(lower)
     for reading in map(facts.resolve, readings):
-        verdict, direct = judge(reading, facts, past)
+        verdict, direct = judge(reading, facts, past, season)
         if previous is not None and verdict == "supported" and _repeats(previous, reading, lower, direct):
             verdict = "misattributed"
         previous = (reading, verdict)

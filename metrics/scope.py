@@ -21,6 +21,11 @@ Only figures that change from season to season are held to their year (:data:`SE
 is one heat's, whenever it was. A post may give a past figure where its sentence says so (:func:`names_past`:
 "last year", "in 2023" for a year the context holds as past, "up from"), and anywhere when the user asks about a
 career or how figures changed (:func:`asks_history`: "How has her ranking changed over her career?").
+
+A career figure is not a season's either: :func:`career_offsets` finds the numbers a context gives as career
+figures ("Career wins: 5", a table row "Career-best wave | 9.93", "Career totals: 58 events, 5 wins"), and a
+sentence that speaks of a season and not of a career (:func:`names_season`: "the best rides of the season") does
+not get them.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ import re
 
 from metrics.numbers import NumberMention
 
-__all__ = ["SEASONAL", "asks_history", "changed_from", "names_past", "past_offsets", "past_years"]
+__all__ = ["SEASONAL", "asks_history", "career_offsets", "changed_from", "names_past", "names_season", "past_offsets",
+           "past_years"]
 
 # Figures that sum up a season or an event (an athlete's points, rank, wins, averages; an event's counts): a past
 # season's value of one is not the current one. Heat totals, waves and margins belong to one heat.
@@ -112,3 +118,35 @@ def names_past(lower: str, years: frozenset[int], history: bool = False) -> bool
     if years and any(int(y) in years for y in re.findall(rf"\b({_YEAR})\b", lower)):
         return True
     return history and _SENTENCE_PRESENT.search(lower) is None
+
+
+_CAREER = re.compile(r"\bcareer\b")  # a word of its own ("career-best" too)
+_SEASON_RESET = re.compile(r"\b(?:this|last|the|per|a)[ \t]+season\b|\b(?:19|20)\d\d\b|\bseason[ \t]*:")
+_SENTENCE_SEASON = re.compile(r"\bseason\b|\bthis year\b")
+
+
+def career_offsets(lower: str, numbers: list[NumberMention]) -> frozenset[int]:
+    """The start offsets of the numbers that a lower-cased context gives as career figures: "career" earlier on the
+    number's line with no season named in between; in a table row ("| Career wins | 5 | 7 |"), in the row's label or
+    the number's own cell.
+    """
+    if "career" not in lower:
+        return frozenset()
+    out: set[int] = set()
+    for mention in numbers:
+        line_start = lower.rfind("\n", 0, mention.start) + 1
+        before = lower[line_start : mention.start]
+        if "|" in before:
+            cell_end = lower.find("|", mention.start)
+            row = lower[line_start : cell_end if cell_end >= 0 else len(lower)]
+            cells = [c for c in row.split("|") if c.strip()]
+            before = (cells[0] + " " + cells[-1]) if cells else ""
+        at = before.rfind("career")
+        if at >= 0 and _CAREER.match(before, at) and not _SEASON_RESET.search(before, at):
+            out.add(mention.start)
+    return frozenset(out)
+
+
+def names_season(lower: str) -> bool:
+    """Whether a lower-cased sentence speaks of a season and not of a career: it does not get career figures."""
+    return _SENTENCE_SEASON.search(lower) is not None and _CAREER.search(lower) is None

@@ -271,6 +271,8 @@ _BEFORE_PHRASES: dict[str, tuple[str, ...]] = {
     "surfers": ("surfers", "athletes", "field of", "competitors"),
     "swell": ("swell", "swell of", "wave size", "wave height"),
     "prize_money": ("prize", "prize money", "prize of", "prize money of", "purse", "purse of"),
+    # "the best heat count was 16": a count of heats, surfed or won (which is not said), never a heat total
+    "heat_count": ("heat count", "heats count", "heat tally"),
 }
 # last word -> [(words, statistic)], longest first
 _BY_LAST_WORD: dict[str, list[tuple[tuple[str, ...], str]]] = {}
@@ -361,7 +363,7 @@ def before_statistic(lower: str, floor: int, at: int, adjacent: str | None, inte
     stat, bare = _phrase_before(words)
     if bare:
         return "wave_or_count"
-    return None if stat in _INTEGER_ONLY and not integer else stat
+    return None if (stat in _INTEGER_ONLY and not integer) or stat == "heat_count" else stat
 
 
 def statistic_before(before: str, integer: bool = True) -> str | None:

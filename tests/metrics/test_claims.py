@@ -731,3 +731,35 @@ WRAP = ("Season wrap - Women's Tour 2024 - Champion: Aiyana Redcloud (CAN)\nFina
 )
 def test_batch_n_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
     assert expected in read(context, post)
+
+
+CAREER_TABLE = ("| Stat | Emeka Obi | Stellan Berg |\n|---|---|---|\n| Career wins | 5 | 7 |\n"
+                "| Career-best wave | 9.93 | 10.00 |")
+QUARTER = ("In the quarterfinal, Tiago Mendonca posted a 16.43 (8.33 + 8.10) to eliminate Kai Rowntree, who "
+           "finished on 13.90 (7.40 + 6.50).")
+
+
+@pytest.mark.parametrize(
+    ("context", "post", "expected"),
+    [
+        # a career figure is not a season's: "the best ride of the season" does not get a career-best wave
+        (CAREER_TABLE, "The best ride of the season was Obi's 9.93.", ("9.93", "Emeka Obi", "wave_score",
+                                                                       "misattributed")),
+        (CAREER_TABLE, "Obi's career-best wave is a 9.93.", ("9.93", "Emeka Obi", "wave_score", "supported")),
+        (CAREER_TABLE, "Obi's best wave is a 9.93.", ("9.93", "Emeka Obi", "wave_score", "supported")),
+        # "N, built on an A + B": N is a heat total, and A and B its waves
+        (QUARTER, "Mendonca posted a 8.10, built on an 8.33 + 16.43.",
+         ("8.10", "Tiago Mendonca", "heat_total", "misattributed")),
+        (QUARTER, "Mendonca posted a 8.10, built on an 8.33 + 16.43.",
+         ("16.43", "Tiago Mendonca", "wave_score", "misattributed")),
+        (QUARTER, "Mendonca posted a 16.43, built on an 8.33 + 8.10.",
+         ("16.43", "Tiago Mendonca", "heat_total", "supported")),
+        # a list whose first number cannot be its statistic shares it: both are false
+        (SEASON, "The best rides are Ines Mbeki's 53,500 and Felipe Sorensen's 41,840.",
+         ("41,840", "Felipe Sorensen", "wave_score", "misattributed")),
+        # "the best heat count was 16": a count of heats, not a heat total
+        (SEASON, "The best heat count was 16.", ("16", None, None, "unverifiable")),
+    ],
+)
+def test_session_19_dev_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
+    assert expected in read(context, post)

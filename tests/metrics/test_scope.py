@@ -3,7 +3,15 @@ from __future__ import annotations
 import pytest
 
 from metrics.numbers import extract_numbers
-from metrics.scope import asks_history, changed_from, names_past, past_offsets, past_years
+from metrics.scope import (
+    asks_history,
+    career_offsets,
+    changed_from,
+    names_past,
+    names_season,
+    past_offsets,
+    past_years,
+)
 
 
 def past_texts(context: str) -> set[str]:
@@ -61,3 +69,17 @@ def test_changed_from() -> None:
     text = "averaged 12.48, up from 11.20"
     assert changed_from(text, 0, text.index("11.20"))
     assert not changed_from(text, 0, text.index("12.48"))
+
+
+def test_career_offsets() -> None:
+    context = ("| Stat | Obi |\n| Career wins | 5 |\n| Best wave | 9.10 |\n"
+               "Career totals: 58 events, this season: 3 wins")
+    numbers = extract_numbers(context, context=True)
+    starts = career_offsets(context.lower(), numbers)
+    assert {m.text for m in numbers if m.start in starts} == {"5", "58"}  # a season named after "career" resets it
+
+
+def test_names_season() -> None:
+    assert names_season("the best ride of the season was a 9.93.")
+    assert not names_season("his career-best ride this season was a 9.93.")
+    assert not names_season("his best ride was a 9.93.")
