@@ -192,6 +192,8 @@ _BRIDGED_RE = re.compile(
 
 
 _RANKING_NOUN = re.compile(r"rankings?|standings|ladder|leaderboard")
+_ORDINAL_AT = re.compile(r"\d+(?:st|nd|rd|th)\b")
+_NUMBER_AT = re.compile(r"(\d[\d,]*)")
 _NO_CUE_AFTER = frozenset(".,;:)!?\n0123456789")  # no cue after a number starts with these (a quick exit)
 
 
@@ -273,6 +275,8 @@ _BEFORE_PHRASES: dict[str, tuple[str, ...]] = {
     "prize_money": ("prize", "prize money", "prize of", "prize money of", "purse", "purse of"),
     # "the best heat count was 16": a count of heats, surfed or won (which is not said), never a heat total
     "heat_count": ("heat count", "heats count", "heat tally"),
+    # "sits in the rankings on 22,960": a standing, read by the number's form (see before_statistic)
+    "standing": ("rankings on", "standings on", "ranking on"),
 }
 # last word -> [(words, statistic)], longest first
 _BY_LAST_WORD: dict[str, list[tuple[tuple[str, ...], str]]] = {}
@@ -363,6 +367,14 @@ def before_statistic(lower: str, floor: int, at: int, adjacent: str | None, inte
     stat, bare = _phrase_before(words)
     if bare:
         return "wave_or_count"
+    if stat == "standing":
+        # "in the rankings on 15th" / "on 15" is a rank, "on 22,960" points, and "on 14.20" the heat total a
+        # standing of a heat rests on (a wave there is false, and so is any decimal where there are no heats)
+        if not integer:
+            return "heat_total"
+        number = _NUMBER_AT.match(lower, at)
+        small = number is not None and int(number.group(1).replace(",", "")) < 100
+        return "rank" if small or _ORDINAL_AT.match(lower, at) else "points"
     return None if (stat in _INTEGER_ONLY and not integer) or stat == "heat_count" else stat
 
 

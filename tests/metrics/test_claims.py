@@ -759,6 +759,12 @@ QUARTER = ("In the quarterfinal, Tiago Mendonca posted a 16.43 (8.33 + 8.10) to 
          ("41,840", "Felipe Sorensen", "wave_score", "misattributed")),
         # "the best heat count was 16": a count of heats, not a heat total
         (SEASON, "The best heat count was 16.", ("16", None, None, "unverifiable")),
+        # "in the rankings on X": a rank (an ordinal or a small integer), points, or the heat total a heat's
+        # standing rests on
+        (SEASON, "Ines Mbeki sits in the rankings on 53,500.", ("53,500", "Ines Mbeki", "points", "supported")),
+        (SEASON, "Ines Mbeki sits in the rankings on 16.", ("16", "Ines Mbeki", "rank", "misattributed")),
+        (RECAP, "Kai Moana sits first in the rankings on 17.10.", ("17.10", "Kai Moana", "heat_total", "supported")),
+        (RECAP, "Kai Moana sits in the rankings on 9.10.", ("9.10", "Kai Moana", "heat_total", "misattributed")),
     ],
 )
 def test_session_19_dev_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
