@@ -235,7 +235,9 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
                 stat = "event_wins"  # "won 4 events": events won, not entered
             elif stat is not None and integer and _YEAR_MIN <= mention.value <= _YEAR_MAX and not plausible(
                     stat, mention.value):
-                stat = "year"  # "2024 event log", "the 2023 heats": a year before the noun, not a count of them
+                # "2024 event log", "2025 average heat score: 14.82": a year before the noun, not a count of them;
+                # the noun is left to the number it names
+                stat, span = "year", 0
         if not integer and span and stat == "wave_score" and _TOTAL_THEN_WAVES.match(after):
             stat, span = "heat_total", 0
         if (stat in ("avg_heat", "avg_wave") and span and _SUPERLATIVE_BEFORE.search(lower, window, mention.start)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from metrics._task import check_response, read_task
@@ -166,12 +166,16 @@ class ContextFacts:
         return "points" in stats and not stats & {"heat_total", "wave_score"}
 
     @functools.cached_property
+    def heat_numbers(self) -> frozenset[float]:
+        """The heat numbers a context gives ("Heat 4", a CSV's heat column, "QF3")."""
+        return frozenset({f.value for f in self.facts if f.statistic == "heat_number"} | set(self.heat_labels))
+
+    @property
     def one_heat(self) -> bool:
         """Whether the context is one heat of three or more surfers: it gives one heat number ("Round 1, Heat 4";
-        a CSV's heat column, the same on every row) and no heat labels of others.
+        a CSV's heat column, the same on every row).
         """
-        numbers = {f.value for f in self.facts if f.statistic == "heat_number"} | set(self.heat_labels)
-        return len(numbers) == 1
+        return len(self.heat_numbers) == 1
 
     @functools.cached_property
     def has_heat(self) -> bool:
@@ -180,14 +184,16 @@ class ContextFacts:
 
     def is_top(self, reading: Reading) -> bool:
         """Whether no context fact of ``reading``'s statistic is larger than its value, as shown (true too where
-        those facts belong to more than two athletes: a context of several heats has no one top; a fact with no owner,
+        those facts belong to more than two athletes, or the context numbers two or more heats: a context of several
+        heats has no one top; a fact with no owner,
         "other rides: 3.10", is no third athlete; and where the context gives no heat total: each athlete's season
         best wave is the top of "their heat"). Only a larger
         fact the context names as that statistic counts, so a wave the reader could not label never makes a claim
         false.
         """
         own = [f for f in self.facts if f.statistic == reading.statistic]
-        if not own or (len({f.subject for f in own} - {None}) > 2 and not self.one_heat) or not self.has_heat:
+        if (not own or (len({f.subject for f in own} - {None}) > 2 and not self.one_heat) or not self.has_heat
+                or len(self.heat_numbers) > 1):
             return True
         top = max(f.readings[0][0] for f in own)
         return any(_round_half_up(top, quantum) <= value for value, quantum in reading.mention.readings)
@@ -395,8 +401,26 @@ def context_facts(context: str, instruction: str = "") -> ContextFacts:
         statistic = None if r.statistic == "points" and r.mention.readings[0][1] < SCALE else r.statistic
         facts.append(Fact(r.mention.text, r.mention.value, r.mention.readings, r.subject, r.subject_kind, statistic,
                           statistic in SEASONAL and r.mention.start in past, r.mention.start in career))
-    return ContextFacts(entities, facts, _instruction_figures(instruction), _heat_labels(context),
+    return ContextFacts(entities, _waves_of_totals(facts), _instruction_figures(instruction), _heat_labels(context),
                         past_years(context), asks_history(instruction))
+
+
+def _waves_of_totals(facts: list[Fact]) -> list[Fact]:
+    """``facts`` with two unlabelled decimals of one athlete that add up to that athlete's heat total made waves:
+    "09:12 - Barros 8.93. 09:24 - Barros 7.50, total 16.43" gives the 8.93 and the 7.50 as his waves.
+    """
+    totals = {(f.subject, f.readings[0][0]) for f in facts if f.statistic == "heat_total" and f.subject is not None}
+    if not totals:
+        return facts
+    loose = [i for i, f in enumerate(facts) if f.statistic is None and f.subject is not None
+             and f.readings[0][1] < SCALE and 0 < f.value <= 10]
+    waves: set[int] = set()
+    for n, i in enumerate(loose):
+        for j in loose[n + 1 :]:
+            a, b = facts[i], facts[j]
+            if a.subject == b.subject and (a.subject, a.readings[0][0] + b.readings[0][0]) in totals:
+                waves.update((i, j))
+    return [replace(f, statistic="wave_score") if i in waves else f for i, f in enumerate(facts)]
 
 
 # What one sentence's claims come to, relative to the sentence: (start, end, text, value, subject, statistic,

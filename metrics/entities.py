@@ -221,6 +221,10 @@ def _lower_case_names(context: str, athletes: dict[str, None]) -> dict[str, str]
     return found
 
 
+# "Sponsor: Reefline Apparel", "sponsored by Kelpie Surf": a brand, not an athlete.
+_SPONSOR_BEFORE = re.compile(r"(?i)\b(?:sponsors?|sponsored by|brand|board|shaper|wetsuit|apparel)[ \t]*[:\-]?[ \t]*$")
+
+
 @functools.lru_cache(maxsize=4096)
 def context_entities(context: str, instruction: str = "") -> Entities:
     """The athletes, events and places named in a context (and its instruction), with their aliases (cached)."""
@@ -231,7 +235,8 @@ def context_entities(context: str, instruction: str = "") -> Entities:
     for text in (context, instruction):
         for run in _NAME_RUN.finditer(text):
             found = _classify(run.group(0).split())
-            if found is None:
+            if found is None or (found[0] == ATHLETE and _SPONSOR_BEFORE.search(text, max(0, run.start() - 24),
+                                                                                  run.start())):
                 continue
             kind, name, place = found
             if topic is None and text is context:

@@ -40,7 +40,7 @@ __all__ = ["SEASONAL", "asks_history", "career_offsets", "changed_from", "names_
 # Figures that sum up a season or an event (an athlete's points, rank, wins, averages; an event's counts): a past
 # season's value of one is not the current one. Heat totals, waves and margins belong to one heat.
 SEASONAL: frozenset[str] = frozenset(
-    {"points", "rank", "wins", "event_wins", "losses", "heats", "events", "podiums", "win_rate", "average",
+    {"points", "rank", "finish", "wins", "event_wins", "losses", "heats", "events", "podiums", "win_rate", "average",
      "avg_heat", "avg_wave", "waves_ridden", "heats_run", "excellent", "surfers"}
 )
 

@@ -100,7 +100,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "heat_total": (0, 20), "wave_score": (0, 10), "avg_heat": (0, 20), "avg_wave": (0, 10), "win_rate": (0, 100),
     "rank": (1, 500), "finish": (1, 500), "points": (100, 1e9), "podiums": (0, 100), "events": (0, 100),
     "wins": (0, 2000), "event_wins": (0, 100), "losses": (0, 2000), "heats": (0, 2000), "threshold": (0, 20),
-    "swell": (0, 100), "round": (1, 128), "heat_number": (1, 200),
+    "swell": (0, 100), "round": (1, 128), "heat_number": (1, 200), "excellent": (0, 1000), "surfers": (0, 1000),
 }  # fmt: skip
 
 
@@ -194,6 +194,7 @@ _BRIDGED_RE = re.compile(
 _RANKING_NOUN = re.compile(r"rankings?|standings|ladder|leaderboard")
 _ORDINAL_AT = re.compile(r"\d+(?:st|nd|rd|th)\b")
 _NUMBER_AT = re.compile(r"(\d[\d,]*)")
+_YEARS = (1950, 2100)
 _NO_CUE_AFTER = frozenset(".,;:)!?\n0123456789")  # no cue after a number starts with these (a quick exit)
 
 
@@ -367,14 +368,19 @@ def before_statistic(lower: str, floor: int, at: int, adjacent: str | None, inte
     stat, bare = _phrase_before(words)
     if bare:
         return "wave_or_count"
+    if stat == "waves_ridden" and not integer:
+        return "wave_score"  # "the best wave ridden was Tavares's 7.10": no count has decimals
     if stat == "standing":
         # "in the rankings on 15th" / "on 15" is a rank, "on 22,960" points, and "on 14.20" the heat total a
-        # standing of a heat rests on (a wave there is false, and so is any decimal where there are no heats)
+        # standing of a heat rests on (a wave there is false, and so is any decimal where there are no heats);
+        # "on 2024's 4th best" names a year
         if not integer:
             return "heat_total"
         number = _NUMBER_AT.match(lower, at)
-        small = number is not None and int(number.group(1).replace(",", "")) < 100
-        return "rank" if small or _ORDINAL_AT.match(lower, at) else "points"
+        value = int(number.group(1).replace(",", "")) if number is not None else 0
+        if _YEARS[0] <= value <= _YEARS[1] and "," not in number.group(1):
+            return None
+        return "rank" if value < 100 or _ORDINAL_AT.match(lower, at) else "points"
     return None if (stat in _INTEGER_ONLY and not integer) or stat == "heat_count" else stat
 
 

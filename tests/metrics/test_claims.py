@@ -769,3 +769,36 @@ QUARTER = ("In the quarterfinal, Tiago Mendonca posted a 16.43 (8.33 + 8.10) to 
 )
 def test_session_19_dev_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
     assert expected in read(context, post)
+
+
+BLOG = ("Las Dunas Pro - Day 1 blog\n09:12 - Heat 4: Ezequiel Barros drops an 8.93.\n"
+        "09:24 - Barros backs it up with a 7.50 for 16.43.\n"
+        "11:45 - Heat 9: Oskar Lindqvist goes through with 14.60 (7.50 + 7.10).")
+LIVE = "09:12 - Barros 8.93.\n09:24 - Barros 7.50, total 16.43.\nHeat 4: Ezequiel Barros 1st."
+BIO = ("Leilani Cordeiro\nSponsor: Reefline Apparel\nCurrent rank: 5th (34,100 pts)\n"
+       "2025 average heat score: 14.82\n2025 excellent scores (8+): 11")
+REVIEW = ("Last year Jade Whitfield finished 17th with 19,850 points. This year she climbed to 5th on 41,650 "
+          "points.")
+
+
+@pytest.mark.parametrize(
+    ("context", "post", "expected"),
+    [
+        # two unlabelled decimals of one surfer that make her heat total are her waves: not a total
+        (LIVE, "Barros posted an 8.93 heat total.", ("8.93", "Ezequiel Barros", "heat_total", "misattributed")),
+        (LIVE, "Barros's best wave was an 8.93.", ("8.93", "Ezequiel Barros", "wave_score", "supported")),
+        # a context of two numbered heats has no one top ride
+        (BLOG, "The top single ride of the heat was Oskar Lindqvist's 7.50.",
+         ("7.50", "Oskar Lindqvist", "wave_score", "supported")),
+        # a sponsor is no athlete, and "2025 average heat score: 14.82" leaves the noun to 14.82
+        (BIO, "Leilani Cordeiro averages 14.82 per heat.", ("14.82", "Leilani Cordeiro", "avg_heat", "supported")),
+        (BIO, "Leilani Cordeiro has 11 excellent scores.", ("11", "Leilani Cordeiro", "excellent", "supported")),
+        # last year's finish is not her standing now
+        (REVIEW, "Jade Whitfield sits 17th in the rankings.", ("17th", "Jade Whitfield", "rank", "misattributed")),
+        (REVIEW, "Jade Whitfield finished 17th last year.", ("17th", "Jade Whitfield", "finish", "supported")),
+        # "the best wave ridden" with a decimal is a wave, not a count
+        (RECAP, "The best wave ridden was Kai Moana's 9.10.", ("9.10", "Kai Moana", "wave_score", "supported")),
+    ],
+)
+def test_batch_q_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
+    assert expected in read(context, post)
