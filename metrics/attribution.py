@@ -126,6 +126,7 @@ _RANGE = re.compile(r"^[ \t]*(?:-|\u2013|to)[ \t]*$")
 _YEAR_MIN, _YEAR_MAX = 1950, 2100  # an integer in this range with no other statistic is a year
 PAIR_AND = re.compile(r"^[ \t]+and[ \t]+(?:an?[ \t]+)?$")  # "4.07 and 1.71", "an 8.03 and a 6.10"
 _UNITS = frozenset({"swell", "time"})  # statistics a unit names ("3-4 ft", "20-30 minutes")
+_SCORE_NOUNS = frozenset({"heat_total", "wave_score"})  # "16.13-14.47 heat total": a noun after a range of scores
 _SHARED_BACK = frozenset({"wave_score", "heat_total", "win_rate", "avg_heat", "avg_wave", "average"})
 # Links from a name to a number it owns: "Leo Santos on 13.65", "Kai: 17.10", "Ines 54.5%", "Kai (17.10)".
 _ADJACENT = re.compile(
@@ -137,7 +138,7 @@ _POSSESSIVE = re.compile(r"^['\u2019]s?(?:[ \t]+[a-z-]+,?){0,4}[ \t]+(?:a |an )?
 _RELATIVE = re.compile(r"^,?[ \t]+(?:who|whose)\b[a-z \t]{0,30}$")
 _AFTER_ATTACH = re.compile(r"[ \t%]*(?:[a-z-]+[ \t]+){0,3}?(?:by|from|courtesy of|for)[ \t]+$|[ \t]*\([ \t]*$")
 _DEFEAT = re.compile(
-    r"(?:\bbeat|\bbeats|\bbeating|\bdefeating|\bdefeated|\bdefeats|\bdef\.|\bedged(?: out)?|\bedges(?: out)?"
+    r"(?:\bbeat|\bbeats|\bbeating|\bdefeating|\bdefeated|\bdefeats|\bdef\.|\bedged?(?: out)?|\bedges(?: out)?"
     r"|\boutscored|\boutscores|\boutpointed|\bover|\bagainst|\bvs\.?|\bversus|\bpast|\bousted|\beliminated"
     r"|\bknocked out"
     r"|\btook down|\bdowned|\bovercame|\btopped|\bpipped|\bheld off|\bahead of|\bthan|\bleads?|\bleading"
@@ -339,9 +340,14 @@ def _statistics(lower: str, blanked: str, numbers: list[NumberMention], ends: li
     for i in range(len(numbers) - 2, -1, -1):  # "4-6 ft": a range shares its upper end's statistic
         if stats[i] is None and stats[i + 1] is not None and _RANGE.match(lower[ends[i] : numbers[i + 1].start]):
             stats[i] = stats[i + 1]
-        elif (stats[i + 1] in _UNITS and cue_ends[i] == ends[i] and stats[i] != stats[i + 1]
-              and _RANGE.match(lower[ends[i] : numbers[i + 1].start])):
-            stats[i] = stats[i + 1]  # "built on a 3-4 ft ...": a range's unit names both ends, whatever came before
+        elif (cue_ends[i] == ends[i] and stats[i] != stats[i + 1]
+              and _RANGE.match(lower[ends[i] : numbers[i + 1].start])
+              and (stats[i + 1] in _UNITS or (stats[i + 1] in _SCORE_NOUNS and cue_ends[i + 1] > ends[i + 1]
+                                              and numbers[i].readings[0][1] < SCALE
+                                              and numbers[i + 1].readings[0][1] < SCALE))):
+            # "built on a 3-4 ft ...", "built on a 16.13-14.47 heat total": a range's unit or noun names both ends,
+            # whatever came before
+            stats[i] = stats[i + 1]
         elif (stats[i] is None and stats[i + 1] in _SHARED_BACK and cue_ends[i] == ends[i]
               and PAIR_AND.match(lower[ends[i] : numbers[i + 1].start])
               and plausible(stats[i + 1], numbers[i].value)

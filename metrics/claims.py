@@ -184,8 +184,8 @@ class ContextFacts:
 
     def is_top(self, reading: Reading) -> bool:
         """Whether no context fact of ``reading``'s statistic is larger than its value, as shown (true too where
-        those facts belong to more than two athletes, or the context numbers two or more heats: a context of several
-        heats has no one top; a fact with no owner,
+        those facts belong to more than two athletes, or the context numbers two or more heats or names two or more
+        events: a context of several heats has no one top; a fact with no owner,
         "other rides: 3.10", is no third athlete; and where the context gives no heat total: each athlete's season
         best wave is the top of "their heat"). Only a larger
         fact the context names as that statistic counts, so a wave the reader could not label never makes a claim
@@ -193,7 +193,7 @@ class ContextFacts:
         """
         own = [f for f in self.facts if f.statistic == reading.statistic]
         if (not own or (len({f.subject for f in own} - {None}) > 2 and not self.one_heat) or not self.has_heat
-                or len(self.heat_numbers) > 1):
+                or len(self.heat_numbers) > 1 or len(self.entities.events) > 1):
             return True
         top = max(f.readings[0][0] for f in own)
         return any(_round_half_up(top, quantum) <= value for value, quantum in reading.mention.readings)

@@ -798,6 +798,15 @@ REVIEW = ("Last year Jade Whitfield finished 17th with 19,850 points. This year 
         (REVIEW, "Jade Whitfield finished 17th last year.", ("17th", "Jade Whitfield", "finish", "supported")),
         # "the best wave ridden" with a decimal is a wave, not a count
         (RECAP, "The best wave ridden was Kai Moana's 9.10.", ("9.10", "Kai Moana", "wave_score", "supported")),
+        # "edge" blocks the athlete it edged from the score line after it
+        ("Ines Caldevilla needed a late 8.03 to edge Pua Akana - 15.53 to 15.20.", "Ines Caldevilla posted a 15.53.",
+         ("15.53", "Ines Caldevilla", None, "supported")),
+        # a range's noun names both ends: "16.13-14.47 heat total"
+        (RECAP, "Kai Moana won it, built on a 17.10-13.65 heat total.", ("17.10", "Kai Moana", "heat_total",
+                                                                         "supported")),
+        # one surfer over two events: no one top wave
+        ("Ezra Lambert at the Pohutu Pro: best wave 8.60. At the Coral Gate Open: 17.93 (9.43 + 8.50).",
+         "The best wave was an 8.60.", ("8.60", None, "wave_score", "supported")),
     ],
 )
 def test_batch_q_rules(context: str, post: str, expected: tuple[str, str | None, str | None, str]) -> None:
