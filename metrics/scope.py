@@ -53,11 +53,16 @@ _CHANGE_FROM = re.compile(r"\b(?:up|down|rising|falling|climbing|dropping|improv
 # "11.20 last year" (not "14th (last season: 9th)", whose phrase labels the next number)
 _PAST_AFTER = re.compile(rf"[^\d.;\n]{{0,30}}?\b(?:{_PAST_PHRASE})\b(?![ \t]*[:=]?[ \t]*\d)")
 # A clause that opens with a past phrase: "Last season: 3 wins", "; the year before, 41%", "(last season: 9th)".
-_PAST_OPENING = re.compile(rf"(?:^|[.;:!?](?=[ \t\n])|[(,\n])[ \t]*(?:in[ \t]+)?(?:{_PAST_PHRASE})\b", re.IGNORECASE)
+_PAST_OPENING = re.compile(rf"(?:^|[.;:!?](?=[ \t\n])|[(,\n])[ \t]*(?:in[ \t]+)?(?:{_PAST_PHRASE})\b")
 _CLAUSE_END = re.compile(r"[.;!?](?=\s|$)|\)|\n|\bthis[ \t]+(?:year|season)\b")
 _SENTENCE_PAST = re.compile(rf"\b(?:{_PAST_PHRASE}|(?:up|down)[ \t]+from)\b")
 # A sentence that gives its figures as the present standing: "Marisol sits 13th", "currently", "this season".
 _SENTENCE_PRESENT = re.compile(r"\b(?:sits|sitting|currently|now|this (?:year|season)|so far|to date)\b")
+_SENTENCE_YEAR = re.compile(rf"\b({_YEAR})\b")
+# An instruction about a career or a change: "How has her ranking changed over her career?"
+_HISTORY = re.compile(r"\b(?:career|over the (?:years|seasons)|year[- ]by[- ]year|season[- ]by[- ]season"
+                      r"|(?:each|every) (?:year|season)|history|changed?|progress(?:ed|ion)?|trajectory|trend|rise"
+                      rf"|climb(?:ed)?|compare[sd]? (?:with|to) last|since {_YEAR})\b", re.IGNORECASE)
 
 
 def changed_from(lower: str, floor: int, at: int) -> bool:
@@ -65,12 +70,6 @@ def changed_from(lower: str, floor: int, at: int) -> bool:
     of the figure just given ("12.48, up from 11.20"), of its statistic and subject.
     """
     return _CHANGE_FROM.search(lower, max(floor, at - 40), at) is not None
-
-
-_HISTORY = re.compile(r"\b(?:career|over the (?:years|seasons)|year[- ]by[- ]year|season[- ]by[- ]season"
-                      r"|(?:each|every) (?:year|season)|history|changed?|progress(?:ed|ion)?|trajectory|trend|rise"
-                      r"|climb(?:ed)?"
-                      r"|compare[sd]? (?:with|to) last|since (?:19|20)\d\d)\b", re.IGNORECASE)
 
 
 def asks_history(instruction: str) -> bool:
@@ -115,7 +114,7 @@ def names_past(lower: str, years: frozenset[int], history: bool = False) -> bool
     """
     if _SENTENCE_PAST.search(lower):
         return True
-    if years and any(int(y) in years for y in re.findall(rf"\b({_YEAR})\b", lower)):
+    if years and any(int(y) in years for y in _SENTENCE_YEAR.findall(lower)):
         return True
     return history and _SENTENCE_PRESENT.search(lower) is None
 
