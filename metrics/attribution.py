@@ -38,6 +38,7 @@ from metrics.statistics import (
     ATHLETE_STATISTICS,
     EVENT_ONLY,
     INTEGER_STATISTICS,
+    YEARS,
     adjacent_statistic,
     after_statistic,
     before_statistic,
@@ -123,7 +124,7 @@ _CONTRAST = re.compile(r"[ \t]*(?:to|vs\.?|versus|against|over|-|\u2013)[ \t]*(?
 _STANDS = re.compile(r"\b(?:sits|sat|sitting|stands|stood|is now|now)[ \t]+$")
 _RECORD_AFTER = re.compile(r"[ \t]+(?:in heats|heat record|record|w-l|win-loss)\b")
 _RANGE = re.compile(r"^[ \t]*(?:-|\u2013|to)[ \t]*$")
-_YEAR_MIN, _YEAR_MAX = 1950, 2100  # an integer in this range with no other statistic is a year
+_YEAR_MIN, _YEAR_MAX = YEARS  # an integer in this range with no other statistic is a year
 PAIR_AND = re.compile(r"^[ \t]+and[ \t]+(?:an?[ \t]+)?$")  # "4.07 and 1.71", "an 8.03 and a 6.10"
 _UNITS = frozenset({"swell", "time"})  # statistics a unit names ("3-4 ft", "20-30 minutes")
 _SCORE_NOUNS = frozenset({"heat_total", "wave_score"})  # "16.13-14.47 heat total": a noun after a range of scores
@@ -463,7 +464,7 @@ class Carry(NamedTuple):
 
 
 NO_CARRY = Carry()
-_HEADING_WORDS = 12  # a line this short that names one athlete and no number is a heading
+_HEADING_WORDS = 12  # a line this short that names one athlete and no number (but years) is a heading
 
 
 def _cell_at(cells: list[Cell], at: int) -> Cell | None:

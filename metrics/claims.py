@@ -183,13 +183,13 @@ class ContextFacts:
         return any(f.statistic == "heat_total" for f in self.facts)
 
     def is_top(self, reading: Reading) -> bool:
-        """Whether no context fact of ``reading``'s statistic is larger than its value, as shown (true too where
-        those facts belong to more than two athletes, or the context numbers two or more heats or names two or more
-        events: a context of several heats has no one top; a fact with no owner,
-        "other rides: 3.10", is no third athlete; and where the context gives no heat total: each athlete's season
-        best wave is the top of "their heat"). Only a larger
-        fact the context names as that statistic counts, so a wave the reader could not label never makes a claim
-        false.
+        """Whether no context fact of ``reading``'s statistic is larger than its value, as shown.
+
+        True too where the context has no one heat: its facts of that statistic belong to more than two athletes (a
+        fact with no owner, "other rides: 3.10", is no third one) unless it numbers one heat only, or it numbers two
+        or more heats, or names two or more events; and where it gives no heat total (each athlete's season best
+        wave is the top of "their heat"). Only a larger fact the context names as that statistic counts, so a wave
+        the reader could not label never makes a claim false.
         """
         own = [f for f in self.facts if f.statistic == reading.statistic]
         if (not own or (len({f.subject for f in own} - {None}) > 2 and not self.one_heat) or not self.has_heat
@@ -392,12 +392,12 @@ def context_facts(context: str, instruction: str = "") -> ContextFacts:
     """The facts of a context, read with the same reader as responses (cached per context and instruction)."""
     entities = context_entities(context, instruction)
     numbers = extract_numbers(context, context=True)
-    readings = read_numbers(context, safe_lower(context), numbers, sentence_spans(context), entities, context=True)
-    # A context's decimal "points" ("won with 15.93 points") is a score whose kind it does not say.
     lower = safe_lower(context)
+    readings = read_numbers(context, lower, numbers, sentence_spans(context), entities, context=True)
     past, career = past_offsets(context, lower, numbers), career_offsets(lower, numbers)
     facts = []
     for r in readings:
+        # A context's decimal "points" ("won with 15.93 points") is a score whose kind it does not say.
         statistic = None if r.statistic == "points" and r.mention.readings[0][1] < SCALE else r.statistic
         facts.append(Fact(r.mention.text, r.mention.value, r.mention.readings, r.subject, r.subject_kind, statistic,
                           statistic in SEASONAL and r.mention.start in past, r.mention.start in career))
@@ -413,7 +413,7 @@ def _waves_of_totals(facts: list[Fact]) -> list[Fact]:
     if not totals:
         return facts
     loose = [i for i, f in enumerate(facts) if f.statistic is None and f.subject is not None
-             and f.readings[0][1] < SCALE and 0 < f.value <= 10]
+             and f.readings[0][1] < SCALE and 0 < f.value <= 10][:_MAX_PAIR_FACTS]  # pairs: quadratic
     waves: set[int] = set()
     for n, i in enumerate(loose):
         for j in loose[n + 1 :]:

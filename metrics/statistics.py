@@ -16,6 +16,7 @@ __all__ = [
     "EVENT_ONLY",
     "INTEGER_STATISTICS",
     "STATISTICS",
+    "YEARS",
     "after_statistic",
     "before_statistic",
     "statistic_before",
@@ -57,6 +58,8 @@ STATISTICS: tuple[str, ...] = (
     "prize_money",
     "format",  # the post's own shape ("0-2 hashtags", "80 words"): not a claim about the context
 )
+YEARS: tuple[int, int] = (1950, 2100)  # an integer written without a thousands comma in this range may be a year
+
 # Statistics that describe an event, never one athlete: their subject is the event.
 EVENT_ONLY: frozenset[str] = frozenset(
     {"surfers", "heats_run", "threshold", "round", "heat_number", "swell", "year", "format"}
@@ -194,7 +197,6 @@ _BRIDGED_RE = re.compile(
 _RANKING_NOUN = re.compile(r"rankings?|standings|ladder|leaderboard")
 _ORDINAL_AT = re.compile(r"\d+(?:st|nd|rd|th)\b")
 _NUMBER_AT = re.compile(r"(\d[\d,]*)")
-_YEARS = (1950, 2100)
 _NO_CUE_AFTER = frozenset(".,;:)!?\n0123456789")  # no cue after a number starts with these (a quick exit)
 
 
@@ -378,7 +380,7 @@ def before_statistic(lower: str, floor: int, at: int, adjacent: str | None, inte
             return "heat_total"
         number = _NUMBER_AT.match(lower, at)
         value = int(number.group(1).replace(",", "")) if number is not None else 0
-        if _YEARS[0] <= value <= _YEARS[1] and "," not in number.group(1):
+        if YEARS[0] <= value <= YEARS[1] and "," not in number.group(1):
             return None
         return "rank" if value < 100 or _ORDINAL_AT.match(lower, at) else "points"
     return None if (stat in _INTEGER_ONLY and not integer) or stat == "heat_count" else stat
