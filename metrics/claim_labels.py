@@ -30,9 +30,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from metrics.claims import FALSE_VERDICTS, claims
+from metrics.claims import FALSE_VERDICTS, Claim, claims
 
-__all__ = ["DEFAULT_PATH", "LABELS", "batch_of", "evaluate", "load_labelled", "main", "source_of"]
+__all__ = ["DEFAULT_PATH", "LABELS", "batch_of", "evaluate", "load_labelled", "main", "matched_claims", "source_of"]
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "claims" / "labelled.jsonl"
 LABELS: tuple[str, ...] = ("true", "misattributed", "unsupported", "unclear")
@@ -53,6 +53,19 @@ def load_labelled(path: str | Path = DEFAULT_PATH) -> list[dict[str, Any]]:
     return rows
 
 
+def matched_claims(row: dict[str, Any]) -> list[tuple[dict[str, Any], Claim | None]]:
+    """Each labelled number of a labelled post with the metric's claim on it (``None`` where the metric reads no
+    number there).
+
+    A labelled number the metric now reads as part of a longer one ("two hundred sixty" in "thirteen thousand two
+    hundred sixty") is judged by that one.
+    """
+    found = claims(row["task"], row["response"])
+    by_start = {c.start: c for c in found}
+    return [(labelled, by_start.get(labelled["start"]) or next(
+        (c for c in found if c.start <= labelled["start"] < c.end), None)) for labelled in row["claims"]]
+
+
 def evaluate(rows: Sequence[dict[str, Any]], split: str | None = None) -> dict[str, Any]:
     """Agreement, false-positive rate and the confusion table over ``rows`` (one split, or all)."""
     confusion: Counter[tuple[str, str]] = Counter()
@@ -60,13 +73,7 @@ def evaluate(rows: Sequence[dict[str, Any]], split: str | None = None) -> dict[s
     for row in rows:
         if split is not None and row["split"] != split:
             continue
-        found = claims(row["task"], row["response"])
-        verdicts = {c.start: c for c in found}
-        for labelled in row["claims"]:
-            # a labelled number the metric now reads as part of a longer one ("two hundred sixty" in "thirteen
-            # thousand two hundred sixty") is judged by that one
-            claim = verdicts.get(labelled["start"]) or next(
-                (c for c in found if c.start <= labelled["start"] < c.end), None)
+        for labelled, claim in matched_claims(row):
             verdict = claim.verdict if claim is not None else "missing"
             confusion[(labelled["label"], verdict)] += 1
             if (labelled["label"] in _FALSE_LABELS) != (verdict in FALSE_VERDICTS):

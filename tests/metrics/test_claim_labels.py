@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from metrics.claim_labels import DEFAULT_PATH, LABELS, batch_of, evaluate, load_labelled, main, source_of
+from metrics.claim_labels import (
+    DEFAULT_PATH,
+    LABELS,
+    batch_of,
+    evaluate,
+    load_labelled,
+    main,
+    matched_claims,
+    source_of,
+)
 from metrics.claims import claims
 
 RECAP = ("Heat 3: Kai Moana scored 17.10 (best waves 9.10 and 8.00) and beat Leo Santos on 13.65 (best waves 7.15 "
@@ -109,3 +118,13 @@ def test_a_label_inside_a_longer_number_takes_its_verdict() -> None:
     rows = [{"id": "p", "split": "dev", "task": task, "response": post, "claims": labelled}]
     result = evaluate(rows, "dev")
     assert result["agreement"] == 1.0 and result["confusion"] == {"misattributed -> misattributed": 2}
+
+
+def test_matched_claims_pairs_each_label_with_the_claim_on_it() -> None:
+    post = "Kai Moana won with 17.10, and Leo Santos had the best wave, a 9.10."
+    labelled = row(post, ["true", "misattributed"])
+    labelled["claims"].append({"text": "10", "start": post.index("10"), "label": "true"})  # inside "17.10"
+    labelled["claims"].append({"text": "won", "start": post.index("won"), "label": "unclear"})  # no number there
+    matched = matched_claims(labelled)
+    assert [(label["text"], None if claim is None else claim.text) for label, claim in matched] == [
+        ("17.10", "17.10"), ("9.10", "9.10"), ("10", "17.10"), ("won", None)]

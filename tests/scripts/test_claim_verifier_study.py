@@ -96,3 +96,16 @@ def test_study_reports_the_rules_and_each_setting_on_a_test_batch() -> None:
 def test_study_refuses_a_batch_it_cannot_test(tests: list[str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         study.study(study.labelled_claims([_row("t1:a@c", "dev"), _row("t1:b@t", "heldout")]), tests)
+
+
+def test_a_cross_encoder_pair_marks_the_number_and_hides_the_names() -> None:
+    post = POST + " Then a 99."
+    wave, total, absent = claims(TASK, post)
+    sentence, context = study.cross_encoder_pair(TASK, post, wave)
+    # the post's Leo Santos and the context's are one placeholder; the number is marked where it stands in each
+    assert sentence == "- surfer b's best wave, a  << 9.10 >> , kept him close"
+    assert context == "Round 3, Heat 2. surfer a 17.10 ( << 9.10 >>  + 8.00) beat surfer b 13.65 (7.15 + 6.50)."
+    assert study.cross_encoder_pair(TASK, post, total)[0] == "- surfer a won with  << 17.10 >>"
+    assert study.cross_encoder_pair(TASK, post, absent) is None  # not in the context: the rules' verdict stands
+    renamed = {**TASK, "context": _renamed(CONTEXT)}
+    assert study.cross_encoder_pair(renamed, _renamed(post), claims(renamed, _renamed(post))[0]) == (sentence, context)
