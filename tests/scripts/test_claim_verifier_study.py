@@ -5,6 +5,7 @@ figures are the textbook ones; held-out posts are never read.
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -109,3 +110,13 @@ def test_a_cross_encoder_pair_marks_the_number_and_hides_the_names() -> None:
     assert study.cross_encoder_pair(TASK, post, absent) is None  # not in the context: the rules' verdict stands
     renamed = {**TASK, "context": _renamed(CONTEXT)}
     assert study.cross_encoder_pair(renamed, _renamed(post), claims(renamed, _renamed(post))[0]) == (sentence, context)
+
+
+def test_leave_one_out_prints_a_line_per_dev_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "labelled.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in (_row("t1:a@c", "dev"), _row("t1:b@e", "dev"),
+                                                             _row("t1:c@t", "heldout"))), encoding="utf-8")
+    result = study.main(["--path", str(path), "--leave-one-out"])
+    lines = capsys.readouterr().out.splitlines()
+    assert sorted(result["test"]) == ["c", "e"] and len(lines) == 2  # the held-out batch t is never a test
+    assert lines[0].startswith("c: 2 claims; rules agreement 100.0%, false positives 0.0%; verifier ")
