@@ -52,6 +52,7 @@ _WORD = re.compile(r"[a-z]{3,}")
 _BOUNDARY = re.compile(r"[.!?](?=\s|$)|\n")
 _COPY_CAP = 24  # characters of copied text either side of a number that count
 
+
 def _this_checkouts(module: str) -> Any:
     """``metrics.<module>`` of this checkout, loaded from its file: with ``PYTHONPATH`` at another checkout, the
     labels and how they are read stay this one's while the rules (``metrics.claims`` and what it reads) are that
