@@ -23,7 +23,7 @@ from wsl_env.rollout.attention import GQA_ATTENTION
 from wsl_env.rollout.generation import Sampling, decode
 
 __all__ = ["EngineGeneration", "engine_sampling", "fast_trainer_class", "merged_lora", "rollout_mode",
-           "weight_first_linears"]
+           "weight_first_forward", "weight_first_linears"]
 
 
 @contextmanager
@@ -111,7 +111,10 @@ def merged_lora(model: Any) -> Iterator[Any]:
 WEIGHT_FIRST_MAX_ROWS = 16  # at most this many rows per call: the decode steps of a sampling batch
 
 
-def _weight_first(weight: Any, bias: Any) -> Any:
+def weight_first_forward(weight: Any, bias: Any) -> Any:
+    """A linear layer's forward that computes calls of at most :data:`WEIGHT_FIRST_MAX_ROWS` float32 rows as
+    ``(W @ x.T).T`` and any other call with ``F.linear`` (see :func:`weight_first_linears`).
+    """
     import torch
     import torch.nn.functional as F
 
@@ -145,7 +148,7 @@ def weight_first_linears(model: Any) -> Iterator[Any]:
         weight = getattr(module, "weight", None)
         if (isinstance(module, torch.nn.Linear) and weight is not None and weight.dtype == torch.float32
                 and weight.device.type == "cpu" and "forward" not in module.__dict__):  # never over another patch
-            module.forward = _weight_first(weight, module.bias)
+            module.forward = weight_first_forward(weight, module.bias)
             patched.append(module)
     try:
         yield model
