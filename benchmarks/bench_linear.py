@@ -9,8 +9,8 @@ down), each a weight of its own, then the tied LM head, on ``rows`` input rows. 
 step, as in decoding, a model larger than the CPU's caches streams its weights from memory as it would there.
 
 - ``F.linear``: ``x @ W.T``, what Hugging Face models and greedy evaluation run;
-- ``weight-first``: ``(W @ x.T).T`` (``train.fast_generation.weight_first_linears``, used while GRPO and RLOO
-  sample on a float32 CPU);
+- ``weight-first``: ``(W @ x.T).T`` (``train.fast_generation.weight_first_forward``, used while GRPO and RLOO
+  sample on a float32 CPU; calls of more than 16 rows go to ``F.linear``, as they do there);
 - ``mkl-packed``: MKL's packed GEMM (``torch.ops.mkl._mkl_linear`` on a weight reordered for ``rows``, what
   inductor's CPU freezing uses for float32 linears); the weights change after every optimizer step, so sampling
   would pay the packing (``pack_ms``) once per call;
@@ -40,6 +40,17 @@ from train.fast_generation import weight_first_forward
 
 IMPLEMENTATIONS = ("F.linear", "weight-first", "mkl-packed", "int8-dynamic")
 Linear = Callable[[torch.Tensor], torch.Tensor]
+
+
+def available() -> list[str]:
+    """The implementations this torch build runs: MKL's only where torch has MKL (x86), int8 only with the x86
+    (fbgemm) quantised engine."""
+    names = ["F.linear", "weight-first"]
+    if torch.backends.mkl.is_available():
+        names.append("mkl-packed")
+    if "fbgemm" in torch.backends.quantized.supported_engines:
+        names.append("int8-dynamic")
+    return names
 
 
 def step_shapes(hidden: int, intermediate: int, kv: int, layers: int, vocab: int) -> list[tuple[int, int]]:
@@ -117,10 +128,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--vocab", type=int, default=49152)
     parser.add_argument("--rows", type=int, nargs="+", default=[8], help="input rows per call (default: 8)")
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--implementations", nargs="+", choices=IMPLEMENTATIONS, default=list(IMPLEMENTATIONS))
+    parser.add_argument("--implementations", nargs="+", choices=IMPLEMENTATIONS, default=available(),
+                        help="default: every one this torch build runs")
     args = parser.parse_args(argv)
     if min(args.rows) < 1:
         parser.error("--rows must be >= 1")
+    missing = [name for name in args.implementations if name not in available()]
+    if missing:
+        parser.error(f"this torch build cannot run {', '.join(missing)} (it runs {', '.join(available())})")
     generator = torch.Generator().manual_seed(0)
     shapes = step_shapes(args.hidden, args.intermediate, args.kv, args.layers, args.vocab)
     weights = [torch.randn(shape, generator=generator) * 0.02 for shape in shapes]

@@ -18,6 +18,8 @@ def test_step_shapes_are_seven_projections_per_layer_then_the_lm_head() -> None:
 
 @pytest.mark.parametrize("name", bench_linear.IMPLEMENTATIONS)
 def test_every_implementation_computes_the_linear(name: str) -> None:
+    if name not in bench_linear.available():
+        pytest.skip(f"this torch build has no {name}")
     weight = torch.randn(24, 16, generator=torch.Generator().manual_seed(1))
     x = torch.randn(3, 16, generator=torch.Generator().manual_seed(2))
     out = bench_linear.prepare(name, weight, rows=3)(x)
@@ -28,6 +30,8 @@ def test_every_implementation_computes_the_linear(name: str) -> None:
 
 
 def test_main_measures_each_implementation_at_each_row_count(capsys) -> None:
+    if bench_linear.available() != list(bench_linear.IMPLEMENTATIONS):
+        pytest.skip("MKL or the fbgemm int8 engine is missing from this torch build (x86 builds have both)")
     result = bench_linear.main([*TINY, "--rows", "1", "4"])
     assert set(result["by_rows"]) == {"1", "4"} and result["weights"] == 15
     for by_name in result["by_rows"].values():
