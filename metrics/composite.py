@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
@@ -86,8 +87,8 @@ class RewardWeights:
                 if not isinstance(value, bool):
                     raise ValueError(f"{f.name} must be a bool, got {value!r}")
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-                raise ValueError(f"weight {f.name!r} must be a non-negative number, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+                raise ValueError(f"weight {f.name!r} must be a finite non-negative number, got {value!r}")
         if not self.coverage_floor <= 1:
             raise ValueError(f"coverage_floor must be in [0, 1], got {self.coverage_floor!r}")
         if not sum(getattr(self, name) for name in _COMPONENTS) > 0:

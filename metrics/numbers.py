@@ -155,10 +155,19 @@ def _round_half_up(value: int, quantum: int) -> int:
     return ((value + quantum // 2) // quantum) * quantum
 
 
+# A run of more significant digits than this is no figure of any context: it is read by its first digits, and its
+# size is capped, so that Python's limit on converting long digit strings never raises and its value stays a float.
+_MAX_DIGITS = 64
+_MAX_SHIFT = 230  # 64 digits times 10**230, in 10^-4 units: below 1e291, a finite float
+
+
 def _reading(int_part: str, frac: str, exponent: int) -> tuple[int, int]:
     """``(value, quantum)`` in 10^-4 units for the digits ``int_part.frac`` times ``10**exponent``."""
-    digits = int((int_part or "0").replace(",", "") + frac)
+    text = ((int_part or "0").replace(",", "") + frac).lstrip("0") or "0"
     shift = SCALE_DIGITS + exponent - len(frac)
+    if len(text) > _MAX_DIGITS:
+        shift, text = min(shift + len(text) - _MAX_DIGITS, _MAX_SHIFT), text[:_MAX_DIGITS]
+    digits = int(text)
     if shift >= 0:
         return digits * 10**shift, 10**shift
     # More decimals than the scale keeps: round to the scale and compare at its precision.

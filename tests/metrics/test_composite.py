@@ -165,6 +165,7 @@ def test_weights_change_total(answer_task: dict[str, Any], weights: Any, expecte
         ({"fact": -0.1}, "non-negative"),  # negative weights are refused
         ({"structure": 0, "fact": 0, "safety": 0}, "positive weight"),  # something must count
         ({"copy": "a lot"}, "non-negative number"),  # not a number
+        ({"fact": float("inf")}, "finite"),  # an infinite weight would make every total NaN
         ({"coverage_floor": 1.5}, r"coverage_floor must be in \[0, 1\]"),  # a floor above full credit
     ],
 )
@@ -195,6 +196,15 @@ def test_megabyte_response_is_scored(answer_task: dict[str, Any]) -> None:
     # a 1 MB response is scored (speed is checked by the benchmark, not here)
     s = score(answer_task, (GOOD + "\n") * 5000)
     assert 0.0 <= s.total <= 0.1
+
+
+def test_a_number_of_thousands_of_digits_is_scored_as_an_unsupported_claim(answer_task: dict[str, Any]) -> None:
+    # in the post or in the context: Python refuses int() of over 4,300 digits; scoring must not raise
+    post = "Kai Moana posted a " + "9" * 4301 + " heat total."
+    s = score(answer_task, post)
+    assert [c["verdict"] for c in s.details["fact"]["claims"]] == ["unsupported"] and s.fact == 0.0
+    junk_context = dict(answer_task, context=answer_task["context"] + " Attendance: " + "7" * 5000 + ".")
+    assert score(junk_context, GOOD).total == pytest.approx(score(answer_task, GOOD).total)
 
 
 @settings(max_examples=150, deadline=None)

@@ -161,6 +161,20 @@ def test_extract_numbers_never_raises(text: str) -> None:
         assert mention.readings and all(q >= 1 for _, q in mention.readings)
 
 
+@pytest.mark.parametrize("digits", [4299, 4300, 4301, 100_000])
+def test_a_run_of_thousands_of_digits_is_read_without_raising(digits: int) -> None:
+    # Python refuses int() of over 4,300 digits and a float above ~1.8e308: such a run is read by its first 64
+    # digits with its size capped, so its value stays a finite float and it matches no figure of a context
+    (mention,) = extract_numbers("a heat total of " + "9" * digits)
+    assert 1e280 < mention.value < 1e300
+    assert not number_support("Kai Moana 17.10 beat Leo Santos 13.65.").supports(mention)
+
+
+def test_leading_zeros_and_long_decimals_keep_their_value() -> None:
+    assert extract_numbers("0" * 5000 + "17.10")[0].value == pytest.approx(17.10)
+    assert extract_numbers("0." + "0" * 5000 + "1")[0].value == 0.0  # below the 10^-4 scale
+
+
 # The number-marker rules as first written, one "(?m)^" regex and one "(?:^|...)" regex: the specification the
 # faster versions (a regex for the text's start and one for the rest, each starting with a character class) must meet.
 _BULLET_MARKER_SPEC = re.compile(r"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?\d{1,3}[.)](?=\s|$)")

@@ -55,8 +55,8 @@ class RewardConfig:
     def __post_init__(self) -> None:
         for name in ("shaping", "token_penalty", "claim_bonus", "claim_penalty"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
         if not 0.0 < self.gamma <= 1.0:
             raise ValueError(f"gamma must be in (0, 1], got {self.gamma}")
         # Resolved once (a bad name or value fails at construction), not on every per-step score.
