@@ -53,13 +53,9 @@ class TokenSpaces:
     max_prompt_tokens: int
     max_new_tokens: int
 
-    def __post_init__(self) -> None:
-        if self.action_mode not in ACTION_MODES:
-            raise ValueError(f"action_mode must be one of {list(ACTION_MODES)}, got {self.action_mode!r}")
+    def __post_init__(self) -> None:  # the rest of the arguments was checked by TokenEnvConfig
         if self.action_mode == "topk" and not 1 <= self.k <= self.vocab_size:
             raise ValueError(f"k must be in [1, {self.vocab_size}], got {self.k}")
-        if self.max_new_tokens < 1 or self.max_prompt_tokens < 1:
-            raise ValueError("max_new_tokens and max_prompt_tokens must be >= 1")
 
     @property
     def length(self) -> int:
@@ -139,6 +135,16 @@ class TokenEnvConfig:
     claim_penalty: float = 0.25
     dtype: Any = "auto"
     policy_logprobs: bool = False
+
+    def __post_init__(self) -> None:
+        # What needs no model is checked before the model is loaded (or first converted): TokenSpaces checks k
+        # against the vocabulary once it is known.
+        if self.action_mode not in ACTION_MODES:
+            raise ValueError(f"action_mode must be one of {list(ACTION_MODES)}, got {self.action_mode!r}")
+        for name in ("k", "max_new_tokens", "max_prompt_tokens"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
 
     def reward_config(self) -> RewardConfig:
         return RewardConfig(weights=self.reward_weights, shaping=self.shaping, gamma=self.gamma,

@@ -9,6 +9,7 @@ from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
 import metrics
+from metrics.composite import resolve_weights
 from wsl_env.envs.charset import CHARSET, to_charset
 from wsl_env.envs.sources import resolve_tasks
 from wsl_env.prompt import build_messages
@@ -83,6 +84,7 @@ class WSLAnalyticsResponseEnv(gym.Env[str, str]):
         self.render_mode = render_mode
         self.source = resolve_tasks(tasks)
         self.reward_weights = reward_weights
+        self._weights = resolve_weights(reward_weights)  # a bad name or value fails here, not at the first step
         self.observation_space = spaces.Text(max_length=MAX_PROMPT_CHARS, min_length=0, charset=CHARSET)
         self.action_space = spaces.Text(max_length=max_response_chars, min_length=0, charset=CHARSET)
         self.task: Task | None = None
@@ -107,7 +109,7 @@ class WSLAnalyticsResponseEnv(gym.Env[str, str]):
         if len(post) > self.action_space.max_length:
             raise ValueError(f"the post has {len(post)} characters, more than {self.action_space.max_length}")
         self.post = post
-        scores = metrics.score(self.task, post, weights=self.reward_weights)
+        scores = metrics.score(self.task, post, weights=self._weights)
         info = {"task": self.task.to_dict(), "dropped_chars": dropped,
                 "scores": {"structure": scores.structure, "fact": scores.fact, "safety": scores.safety,
                            "total": scores.total, "details": scores.details}}

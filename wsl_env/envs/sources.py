@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,17 +35,28 @@ class FixedTasks:
 
 
 class GeneratedTasks:
-    """A fresh procedurally generated task per episode, seeded from the env's RNG (so reset(seed) reproduces it)."""
+    """A fresh procedurally generated task per episode, seeded from the env's RNG (so reset(seed) reproduces it).
 
-    def __init__(self, generator_cls: Any = None) -> None:
+    ``settings`` are the generator's other constructor arguments (``voices``, ``shapes``), given to every episode's
+    generator.
+    """
+
+    def __init__(self, generator_cls: Any = None, settings: Mapping[str, Any] | None = None) -> None:
         if generator_cls is None:
             from wsl_env.generator import TaskGenerator
 
             generator_cls = TaskGenerator
         self.generator_cls = generator_cls
+        self.settings = dict(settings or {})
 
     def draw(self, rng: np.random.Generator) -> Task:
-        return self.generator_cls(int(rng.integers(2**31 - 1))).sample(1)[0]
+        return self.generator_cls(int(rng.integers(2**31 - 1)), **self.settings).sample(1)[0]
+
+
+def generator_settings(generator: Any) -> dict[str, Any]:
+    """A generator instance's constructor arguments other than its seed, read from its attributes of those names."""
+    parameters = inspect.signature(type(generator)).parameters
+    return {name: getattr(generator, name) for name in parameters if name != "seed" and hasattr(generator, name)}
 
 
 def resolve_tasks(tasks: Any) -> TaskSource:
@@ -52,7 +64,9 @@ def resolve_tasks(tasks: Any) -> TaskSource:
 
     Accepts ``"generated"`` (the default), a split name (``"train"``, ``"val"``, ``"test"``), a hand-written set
     (``"written-dev"``, ``"written-test"``), a JSONL path,
-    a list of tasks or schema dicts, a ``TaskGenerator`` instance or class, or any object with ``draw(rng)``.
+    a list of tasks or schema dicts, a ``TaskGenerator`` instance or class, or any object with ``draw(rng)``. A
+    generator instance gives its settings (``voices``, ``shapes``), not its seed: each episode's task is seeded from
+    the env's RNG, so ``reset(seed=...)`` reproduces it.
     """
     if tasks is None or tasks == GENERATED:
         return GeneratedTasks()
@@ -67,8 +81,8 @@ def resolve_tasks(tasks: Any) -> TaskSource:
         return tasks
     if isinstance(tasks, type) and hasattr(tasks, "sample"):
         return GeneratedTasks(tasks)
-    if hasattr(tasks, "sample"):  # a generator instance: keep its class, seed per episode from the env RNG
-        return GeneratedTasks(type(tasks))
+    if hasattr(tasks, "sample"):  # a generator instance: its class and settings; each episode seeded by the env RNG
+        return GeneratedTasks(type(tasks), generator_settings(tasks))
     if isinstance(tasks, Sequence):
         return FixedTasks(tasks)
     raise TypeError(f"tasks must be a split name, a JSONL path, a list of tasks or a generator, got {type(tasks)}")

@@ -12,6 +12,7 @@ from gymnasium.error import ResetNeeded
 import metrics
 import wsl_env  # noqa: F401
 from wsl_env.envs.charset import CHARSET, to_charset
+from wsl_env.envs.response import WSLAnalyticsResponseEnv
 
 
 @pytest.fixture()
@@ -95,3 +96,9 @@ def test_render(tasks) -> None:
     env.reset(seed=0, options={"task": tasks[0]})
     env.step("my post")
     assert "Recap Heat 3" in env.render() and "my post" in env.render()
+
+
+@pytest.mark.parametrize("weights", [{"facts": 1.0}, [1.0], {"fact": float("inf")}])
+def test_bad_reward_weights_fail_when_the_env_is_made(weights: object) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        WSLAnalyticsResponseEnv(tasks="test", reward_weights=weights)

@@ -43,3 +43,14 @@ def test_default_is_generated() -> None:
 def test_unknown_task_set_name() -> None:
     with pytest.raises(ValueError, match="written-dev"):
         task_set_path("written")
+
+
+def test_a_generator_instance_gives_its_settings_and_the_env_rng_its_seed() -> None:
+    from wsl_env.generator import TaskGenerator
+
+    source = resolve_tasks(TaskGenerator(seed=7, voices="varied", shapes="varied"))
+    assert isinstance(source, GeneratedTasks) and source.settings == {"voices": "varied", "shapes": "varied"}
+    task = source.draw(np.random.default_rng(0))
+    seed = int(np.random.default_rng(0).integers(2**31 - 1))  # the env RNG's seed, not the instance's 7
+    assert task == TaskGenerator(seed, voices="varied", shapes="varied").sample(1)[0]
+    assert task.id.startswith("genvs-")  # varied voices and shapes: ids the plain generator never writes

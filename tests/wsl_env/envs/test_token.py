@@ -13,6 +13,7 @@ from gymnasium.error import ResetNeeded
 import metrics
 import wsl_env  # noqa: F401  (registers the ids)
 from wsl_env.envs.token import WSLAnalyticsEnv
+from wsl_env.envs.vector import WSLAnalyticsVectorEnv
 
 
 @pytest.fixture()
@@ -258,3 +259,20 @@ def test_full_greedy_episode_with_the_embedded_model(tasks) -> None:
     assert steps <= 48
     assert env.unwrapped.episode.text.strip()
     assert 0.0 <= info["scores"]["total"] <= 1.0
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"action_mode": "greedy"}, "action_mode must be one of"),  # not a mode
+    ({"k": 0}, "k must be an int >= 1"),
+    ({"max_new_tokens": 0}, "max_new_tokens must be an int >= 1"),
+    ({"max_prompt_tokens": 2.5}, "max_prompt_tokens must be an int >= 1"),
+    ({"claim_bonus": float("inf")}, "claim_bonus must be a finite"),
+    ({"reward_weights": {"facts": 1.0}}, "valid names"),  # a misspelt weight
+])
+def test_bad_arguments_fail_before_the_model_is_loaded(monkeypatch, kwargs: dict, message: str) -> None:
+    from wsl_env.envs import common
+
+    monkeypatch.setattr(common, "get_model", lambda *args: pytest.fail("the model was loaded before the check"))
+    for env_cls in (WSLAnalyticsEnv, WSLAnalyticsVectorEnv):
+        with pytest.raises(ValueError, match=message):
+            env_cls(tasks="test", **kwargs)
