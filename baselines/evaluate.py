@@ -107,6 +107,8 @@ def evaluate(config: EvalConfig, agent: Any = None) -> dict[str, Any]:
     """Run the evaluation and write its files; returns the summary."""
     tasks = select_suite(resolve_task_arg(config.tasks), config.suite)
     if config.limit is not None:
+        if config.limit < 1:
+            raise ValueError(f"limit must be >= 1, got {config.limit}")
         tasks = tasks[: config.limit]
     if not tasks:
         raise ValueError(f"no tasks to evaluate in {config.tasks!r} for suite {config.suite!r}")
@@ -176,6 +178,10 @@ def parse_args(argv: list[str] | None = None) -> EvalConfig:
     args = parser.parse_args(argv)
     if args.max_new_tokens < 1:
         parser.error("--max-new-tokens must be >= 1")
+    if args.limit is not None and args.limit < 1:  # a negative slice would silently drop tasks from the end
+        parser.error(f"--limit must be >= 1, got {args.limit}")
+    if args.batch_size < 1:
+        parser.error(f"--batch-size must be >= 1, got {args.batch_size}")
     return EvalConfig(**vars(args))
 
 

@@ -67,3 +67,15 @@ def test_xstest_suite_loads_both_halves(tmp_path) -> None:
 def test_bad_arguments(tmp_path, argv) -> None:
     with pytest.raises((SystemExit, FileNotFoundError)):
         main([*argv, "--out", str(tmp_path / "o"), "--no-progress"])
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--limit", "-1"], "--limit must be >= 1"),  # tasks[:-1] would silently drop the last task
+    (["--limit", "0"], "--limit must be >= 1"),
+    (["--batch-size", "0"], "--batch-size must be >= 1"),
+])
+def test_bad_counts_are_parser_errors(tmp_path, capsys, flags: list[str], message: str) -> None:
+    with pytest.raises(SystemExit):
+        main(["--tasks", "test", "--agent", "template", *flags, "--out", str(tmp_path / "o")])
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()  # nothing was run or written
