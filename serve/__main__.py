@@ -19,6 +19,14 @@ from serve.config import API_KEY_ENV, ConfigError, ServerConfig, field_help, par
 log = logging.getLogger("serve")
 
 
+def _ab_weights(text: str) -> tuple[tuple[str, float], ...]:
+    # argparse shows an ArgumentTypeError's message; for a ValueError it prints only "invalid ... value"
+    try:
+        return parse_ab(text)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line; every option's help is the :class:`ServerConfig` field's."""
     defaults = ServerConfig()
@@ -31,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     option("--model", "model", default=defaults.model)
     option("--adapter", "adapters", action="append", default=[], metavar="DIR")
     option("--adapters-dir", "adapters_dir", metavar="DIR")
-    option("--ab", "ab_weights", type=parse_ab, default=(), metavar="V1=W1,V2=W2")
+    option("--ab", "ab_weights", type=_ab_weights, default=(), metavar="V1=W1,V2=W2")
     option("--default-version", "default_version", metavar="VERSION")
     option("--api-key", "api_key", metavar="KEY")
     option("--host", "host", default=defaults.host)

@@ -66,6 +66,17 @@ def test_bad_flags_exit_with_usage_error(argv: list[str], capsys: pytest.Capture
     assert "usage:" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("ab", "message"), [
+    ("v1=0.5,v1=0.5", "name a version twice"),
+    ("v1", "look like 'v1=0.8,v2=0.2'"),
+    ("v1=x", "is not a number"),
+])
+def test_a_bad_ab_flag_says_what_is_wrong(ab: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        config_from_args(["--ab", ab])
+    assert message in capsys.readouterr().err  # not only argparse's "invalid value"
+
+
 def test_missing_adapter_exits_2_before_serving(tmp_path: Path) -> None:
     assert main(["--adapter", str(tmp_path / "nope"), "--port", "1"]) == 2
 
