@@ -178,6 +178,8 @@ def parse_args(argv: list[str] | None = None) -> EvalConfig:
     args = parser.parse_args(argv)
     if args.max_new_tokens < 1:
         parser.error("--max-new-tokens must be >= 1")
+    if args.adapter is not None and args.agent != "llm":  # it would only name the report
+        parser.error(f"--adapter applies to --agent llm only, not {args.agent}")
     if args.limit is not None and args.limit < 1:  # a negative slice would silently drop tasks from the end
         parser.error(f"--limit must be >= 1, got {args.limit}")
     if args.batch_size < 1:

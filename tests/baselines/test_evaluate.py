@@ -73,6 +73,7 @@ def test_bad_arguments(tmp_path, argv) -> None:
     (["--limit", "-1"], "--limit must be >= 1"),  # tasks[:-1] would silently drop the last task
     (["--limit", "0"], "--limit must be >= 1"),
     (["--batch-size", "0"], "--batch-size must be >= 1"),
+    (["--adapter", "artifacts/sft"], "--adapter applies to --agent llm only"),  # the template agent uses no model
 ])
 def test_bad_counts_are_parser_errors(tmp_path, capsys, flags: list[str], message: str) -> None:
     with pytest.raises(SystemExit):
