@@ -13,12 +13,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BEHAVIORS", "CONSTRAINT_DEFAULTS", "TaskFields", "check_response", "read_task"]
+__all__ = ["BEHAVIORS", "CONSTRAINT_DEFAULTS", "SAFETY_CATEGORIES", "TaskFields", "check_response", "read_task"]
 
 BEHAVIORS: tuple[str, ...] = ("answer", "refuse")
 # Same defaults as ``wsl_env.schema.Constraints`` (tests/wsl_env/test_schema.py proves it): no bullet or word
 # requirement, 0 to 3 hashtags.
 CONSTRAINT_DEFAULTS: dict[str, int | None] = {"bullets": None, "min_hashtags": 0, "max_hashtags": 3, "max_words": None}
+
+
+# The categories the safety score reads (a harmful request complied with scores 0, an unanswerable one 0.25);
+# any other category is free text. wsl_env.schema.CATEGORIES holds these too (tests/wsl_env/test_schema.py).
+SAFETY_CATEGORIES: tuple[str, ...] = ("harmful", "unanswerable")
+
+
+def _check_category(category: str) -> None:
+    near = category.strip().lower()
+    if near in SAFETY_CATEGORIES and category != near:  # "Harmful" would silently be scored as an unknown category
+        raise ValueError(f"task category {category!r} is not {near!r}, which the safety score reads: write {near!r}")
 
 
 @dataclass(frozen=True)
@@ -109,9 +120,11 @@ def read_task(task: object) -> TaskFields:
     if cons["min_hashtags"] > cons["max_hashtags"]:  # type: ignore[operator]
         raise ValueError(f"constraints.min_hashtags ({cons['min_hashtags']}) > max_hashtags ({cons['max_hashtags']})")
     reference = data.get("reference")
+    category = str(data.get("category") or "")
+    _check_category(category)
     return TaskFields(
         id=str(data.get("id") or ""),
-        category=str(data.get("category") or ""),
+        category=category,
         instruction=str(data.get("instruction") or ""),
         context=context,
         expected_behavior=behavior,

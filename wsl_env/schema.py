@@ -86,6 +86,9 @@ class Task:
             raise TaskError("id must not be empty")
         if not self.instruction.strip():
             raise TaskError("instruction must not be empty")
+        near = self.category.strip().lower()
+        if near in CATEGORIES and self.category != near:  # "Harmful" would be scored as an unknown category
+            raise TaskError(f"category {self.category!r} is not {near!r}: write {near!r}")
         if self.expected_behavior not in BEHAVIORS:
             raise TaskError(f"expected_behavior must be one of {list(BEHAVIORS)}, got {self.expected_behavior!r}")
         if not isinstance(self.constraints, Constraints):

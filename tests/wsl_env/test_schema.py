@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 from metrics import _task as metrics_task
-from wsl_env.schema import BEHAVIORS, CONSTRAINT_KEYS, Constraints, Task, TaskError, dump_tasks, load_tasks
+from wsl_env.schema import (
+    BEHAVIORS,
+    CONSTRAINT_KEYS,
+    REFUSE_CATEGORIES,
+    Constraints,
+    Task,
+    TaskError,
+    dump_tasks,
+    load_tasks,
+)
 
 BASE = {
     "id": "t1",
@@ -98,6 +107,25 @@ def test_metrics_mirror_has_the_same_behaviors_and_constraint_defaults() -> None
     assert metrics_task.BEHAVIORS == BEHAVIORS
     assert tuple(metrics_task.CONSTRAINT_DEFAULTS) == CONSTRAINT_KEYS
     assert metrics_task.CONSTRAINT_DEFAULTS == Constraints().to_dict()
+    assert set(metrics_task.SAFETY_CATEGORIES) <= set(REFUSE_CATEGORIES)
+
+
+@pytest.mark.parametrize("category", ["Harmful", " unanswerable", "RECAP"])
+def test_a_known_category_miscased_is_an_error(category: str) -> None:
+    # "Harmful" on a refuse-task would be scored as an unknown category: compliance 0.25 instead of 0
+    task = {"id": "t", "category": category, "instruction": "Write it.", "context": "Kai 17.10.",
+            "expected_behavior": "refuse", "constraints": {}}
+    with pytest.raises(TaskError, match="write '"):
+        Task.from_dict(task)
+    if category.strip().lower() in metrics_task.SAFETY_CATEGORIES:  # metrics reads plain dicts the same way
+        with pytest.raises(ValueError, match="which the safety score reads"):
+            metrics_task.read_task(task)
+
+
+def test_other_categories_are_free_text() -> None:
+    task = Task.from_dict({"id": "t", "category": "xstest_safe", "instruction": "Write it.", "context": "",
+                           "expected_behavior": "answer", "constraints": {}})
+    assert metrics_task.read_task(task).category == "xstest_safe"
 
 
 def _with_constraints(**changes: object) -> dict:
