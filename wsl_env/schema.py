@@ -148,11 +148,18 @@ def as_task(task: TaskLike) -> Task:
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, text)`` for each non-blank line of a JSONL file (1-based line numbers)."""
+    """Yield ``(line_number, text)`` for each non-blank line of a JSONL file (1-based line numbers).
+
+    Raises :class:`TaskError` naming the file where it is not UTF-8 text.
+    """
+    number = 0
     with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                yield number, line
+        try:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield number, line
+        except UnicodeDecodeError as exc:
+            raise TaskError(f"{path}: not UTF-8 text at or after line {number + 1} ({exc.reason})") from None
 
 
 def parse_task_line(path: str | Path, number: int, line: str) -> Task:

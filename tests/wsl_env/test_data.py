@@ -130,6 +130,25 @@ def test_missing_input_file_is_a_clear_error(tmp_path: Path, capsys: pytest.Capt
     assert "no such file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["validate", "normalize"])
+def test_a_file_that_is_not_utf8_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                    command: str) -> None:
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(json.dumps(GOOD).encode() + b"\n" + '{"id": "caf\u00e9"}\n'.encode("latin-1"))
+    assert main([command, str(path), "-o", str(tmp_path / "out.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: not UTF-8 text") and err.count("\n") == 1
+
+
+def test_an_output_that_is_a_directory_and_a_negative_count_are_usage_errors(tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture) -> None:
+    assert main(["generate", "-n", "2", "--seed", "1", "-o", str(tmp_path)]) == 2  # -o names a directory
+    assert "Is a directory" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["split", "--generated", "-5", "--out-dir", str(tmp_path / "s")])
+    assert exc.value.code == 2 and "expected a number >= 0" in capsys.readouterr().err
+
+
 def test_near_duplicate_index() -> None:
     index = NearDuplicateIndex()
     base = "Recap Heat 3.\n" + GOOD["context"]

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from wsl_env.data import pipeline
 from wsl_env.data.records import DataError
+from wsl_env.schema import TaskError
 
 
 def _fractions(text: str) -> tuple[float, float, float]:
@@ -23,6 +24,16 @@ def _fractions(text: str) -> tuple[float, float, float]:
     return parts  # type: ignore[return-value]
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``wsl_env.data`` argument parser."""
     parser = argparse.ArgumentParser(prog="python -m wsl_env.data", description=__doc__.splitlines()[0])
@@ -33,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write bad rows with their reasons to a .rejected.jsonl file instead of stopping")
 
     def generation(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--generated", type=int, default=pipeline.DEFAULT_GENERATED,
+        p.add_argument("--generated", type=_count, default=pipeline.DEFAULT_GENERATED,
                        help="number of TaskGenerator tasks to add (default %(default)s)")
         p.add_argument("--seed", type=int, default=0, help="generator and split seed (default %(default)s)")
         p.add_argument("--fractions", type=_fractions, default=pipeline.DEFAULT_FRACTIONS,
@@ -96,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             summary = pipeline.build(args.raw_dir, args.out_dir, generated=args.generated, seed=args.seed,
                                      fractions=args.fractions, skip_invalid=args.skip_invalid)
-    except DataError as exc:
+    except (DataError, TaskError, OSError) as exc:  # bad input: a bad file, a directory for an output file, ...
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary)
