@@ -15,6 +15,7 @@ missing, so TRL skips it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -91,10 +92,25 @@ class _BatchedReward:
         """Score a batch: one reward per completion, ``None`` where the row has no task columns."""
         if completions is None:
             raise TypeError(f"{self.__name__} needs completions=...")
+        if isinstance(completions, (str, bytes)):  # it would be scored one character at a time
+            raise TypeError(f"{self.__name__}: completions must be a list, one per row, got a str")
+        for name in _TASK_COLUMNS:  # a present column must be one value per completion
+            column = kwargs.get(name)
+            if column is None:
+                continue
+            if isinstance(column, (str, bytes)) or not hasattr(column, "__len__"):
+                raise TypeError(f"{self.__name__}: column {name!r} must hold one value per completion, got a "
+                                f"{type(column).__name__}")
+            if len(column) != len(completions):
+                raise ValueError(f"{self.__name__}: column {name!r} has {len(column)} values for "
+                                 f"{len(completions)} completions")
         rewards: list[float | None] = []
         for index, completion in enumerate(completions):
             task = _row_task(kwargs, index)
             rewards.append(None if task is None else self._one(task, completion_text(completion)))
+        if rewards and all(reward is None for reward in rewards):  # likely a misnamed column, not a mixed dataset
+            warnings.warn(f"{self.__name__}: no row of this batch has the task columns {list(_REQUIRED_COLUMNS)} "
+                          f"(keywords given: {sorted(kwargs)}), so every reward is None", stacklevel=2)
         return rewards
 
     def __repr__(self) -> str:

@@ -97,7 +97,18 @@ def test_missing_task_columns_give_none(answer_task: dict[str, Any], good_post: 
     cols = columns(answer_task, answer_task)
     cols["context"][1] = None
     assert trl_call(TotalReward(), [good_post, good_post], cols) == [1.0, None]
-    assert TotalReward()(prompts=["p"], completions=[good_post]) == [None]  # no columns at all
+    with pytest.warns(UserWarning, match="every reward is None"):  # no columns at all: said, not silent
+        assert TotalReward()(prompts=["p"], completions=[good_post]) == [None]
+
+
+def test_misshapen_columns_and_completions_are_errors(answer_task: dict[str, Any], good_post: str) -> None:
+    cols = columns(answer_task, answer_task)
+    with pytest.raises(ValueError, match="column 'id' has 2 values for 3 completions"):
+        trl_call(TotalReward(), [good_post] * 3, cols)
+    with pytest.raises(TypeError, match="column 'context' must hold one value per completion"):
+        trl_call(TotalReward(), [good_post], {**columns(answer_task), "context": answer_task["context"]})
+    with pytest.raises(TypeError, match="completions must be a list"):
+        TotalReward()(prompts=["p"], completions=good_post, **columns(answer_task))
 
 
 def test_weights_are_used(answer_task: dict[str, Any]) -> None:
