@@ -8,8 +8,10 @@ instruction template's id, so :func:`write_post` / :func:`write_refusal` (re-exp
 
 from __future__ import annotations
 
+import numbers
 import random
 from collections.abc import Iterator
+from typing import Any
 
 from wsl_env._facts import OPTIONAL_FACTS, SAMPLERS, render_context
 from wsl_env._phrasings import TEMPLATES, Template, drop_facts, shape_phrase, slots
@@ -41,6 +43,13 @@ def sample_constraints(rng: random.Random) -> Constraints:
     if max_words is not None and bullets in _MIN_WORDS_FOR_BULLETS:
         max_words = max(max_words, _MIN_WORDS_FOR_BULLETS[bullets])
     return Constraints(bullets=bullets, min_hashtags=low, max_hashtags=high, max_words=max_words)
+
+
+def _check_count(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):  # numpy's integers too
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
 
 
 class TaskGenerator:
@@ -81,8 +90,7 @@ class TaskGenerator:
 
     def sample(self, n: int) -> list[Task]:
         """The next ``n`` tasks of this generator's stream."""
-        if n < 0:
-            raise ValueError(f"n must be >= 0, got {n}")
+        _check_count("n", n)
         start, self._next = self._next, self._next + n
         return [self.task(i) for i in range(start, start + n)]
 
@@ -93,13 +101,13 @@ class TaskGenerator:
 
     def category(self, index: int) -> str:
         """The category of task ``index``."""
+        _check_count("index", index)
         block = random.Random(f"wsl-gen-block:{self.seed}:{index // len(CATEGORIES)}")
         return block.sample(CATEGORIES, len(CATEGORIES))[index % len(CATEGORIES)]
 
     def task(self, index: int) -> Task:
         """Task number ``index`` (deterministic for this seed)."""
-        if index < 0:
-            raise ValueError(f"index must be >= 0, got {index}")
+        _check_count("index", index)
         rng = random.Random(f"wsl-gen:{self.seed}:{index}")
         # The varied voices draw from their own stream, so the plain tasks stay exactly what they were.
         vrng = random.Random(f"wsl-voice:{self.seed}:{index}") if self.voices == "varied" else None

@@ -237,3 +237,15 @@ def test_count_words_is_conservative(text: str, expected: int) -> None:
 )
 def test_article(figure: str, expected: str) -> None:
     assert a_an(figure) == expected
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda g: g.sample(-1), ValueError, "n must be >= 0"),
+    (lambda g: g.sample(2.5), TypeError, "n must be an int"),  # was a TypeError about list indices
+    (lambda g: g.sample("3"), TypeError, "n must be an int"),
+    (lambda g: g.task(True), TypeError, "index must be an int"),  # was task id gen-0-True
+    (lambda g: g.category(-1), ValueError, "index must be >= 0"),  # was accepted, unlike task(-1)
+])
+def test_bad_counts_and_indices_are_clear_errors(call, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        call(TaskGenerator(seed=0))
