@@ -94,7 +94,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--tasks", default=None, help="task set of the posts (default: the leaderboard's)")
     parser.add_argument("--out", default="runs/rescored", help="where rescore.json and rescore.md go")
     args = parser.parse_args(argv)
-    result = rescore(args.source, args.tasks)
+    try:
+        result = rescore(args.source, args.tasks)
+    except (OSError, ValueError) as exc:  # no such directory, no task set given or found: a usage error
+        parser.error(str(exc))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "rescore.json", json.dumps(result, indent=2) + "\n")

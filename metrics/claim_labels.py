@@ -40,16 +40,30 @@ _FALSE_LABELS = frozenset({"misattributed", "unsupported"})
 
 
 def load_labelled(path: str | Path = DEFAULT_PATH) -> list[dict[str, Any]]:
-    """The labelled posts; raises ``FileNotFoundError`` naming the path, ``ValueError`` on a bad label."""
+    """The labelled posts; raises ``FileNotFoundError`` naming the path, ``ValueError`` naming ``file:line`` for a
+    line that is not a labelled post or has a bad label, and for a file with none.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no labelled claim set at {path}: the set ships with the source repository "
                                 "(data/claims/), not the wheel; pass --path")
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for row in rows:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{number}: bad JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("claims"), list):
+            raise ValueError(f"{path}:{number}: not a labelled post (a JSON object with a 'claims' list)")
         for claim in row["claims"]:
-            if claim["label"] not in LABELS:
-                raise ValueError(f"{path}: {row['id']}: label {claim['label']!r} is not one of {list(LABELS)}")
+            label = claim.get("label") if isinstance(claim, dict) else None
+            if label not in LABELS:
+                raise ValueError(f"{path}:{number}: {row.get('id')}: label {label!r} is not one of {list(LABELS)}")
+        rows.append(row)
+    if not rows:
+        raise ValueError(f"{path}: no labelled posts")
     return rows
 
 
@@ -134,7 +148,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--by-source", action="store_true", help="also break each split down by the posts' policy")
     parser.add_argument("--by-batch", action="store_true", help="also break each split down by labelling batch")
     args = parser.parse_args(argv)
-    rows = load_labelled(args.path)
+    try:
+        rows = load_labelled(args.path)
+    except (OSError, ValueError) as exc:  # missing, unreadable or not a labelled set
+        parser.error(str(exc))
     splits = [args.split] if args.split else ["dev", "heldout"]
     results = {s: evaluate(rows, None if s == "all" else s) for s in splits}
     for s, r in results.items():

@@ -73,3 +73,9 @@ def test_rescore_reads_one_evaluation_directory(tmp_path: Path) -> None:
     (tmp_path / "summary.json").write_text(json.dumps({"config": {"tasks": "test"}}))
     (agent,) = rescore(tmp_path)["agents"]
     assert agent["agent"] == tmp_path.name and agent["now"]["mean"]["total"] == 1.0
+
+
+def test_main_reports_a_missing_directory_as_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([str(tmp_path / "absent"), "--out", str(tmp_path / "o")])
+    assert exc.value.code == 2 and "not a directory" in capsys.readouterr().err

@@ -58,6 +58,22 @@ def test_bad_label_and_missing_file_raise(tmp_path: Path) -> None:
         load_labelled(tmp_path / "absent.jsonl")
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"id": "x", "task": {}}\n', "set.jsonl:1: not a labelled post"),  # a task file, say, not a labelled set
+    ('{"id": "x", "claims": []}\n{"broken\n', "set.jsonl:2: bad JSON"),
+    ("\n", "no labelled posts"),  # an empty file is no set, not an empty report
+])
+def test_a_file_that_is_not_a_labelled_set_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             text: str, message: str) -> None:
+    path = tmp_path / "set.jsonl"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_labelled(path)
+    with pytest.raises(SystemExit) as exc:
+        main(["--path", str(path)])
+    assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
 def test_main_prints_both_splits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "set.jsonl"
     rows = [row("Kai posted a 17.10 heat total.", ["true"]), row("Kai won by 3.55.", ["unsupported"], "heldout")]
