@@ -32,6 +32,9 @@ class ConfigError(ValueError):
     """A server option that cannot work. The message names the option and what is wrong."""
 
 
+SERVE_DTYPES: tuple[str | None, ...] = (None, "float32", "fp32", "bf16", "bfloat16", "auto")
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """Everything the server needs to start: the model, its adapters, routing, limits and auth."""
@@ -72,6 +75,19 @@ class ServerConfig:
         "help": "on SIGTERM/SIGINT, seconds to let in-flight requests finish before closing them"})
 
     def __post_init__(self) -> None:
+        for name in ("model", "host", "log_level"):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError(f"{name} must be a string, got {getattr(self, name)!r}")
+        for name in ("adapters_dir", "default_version", "api_key"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                raise ConfigError(f"{name} must be a string or None, got {getattr(self, name)!r}")
+        if isinstance(self.adapters, str) or not all(isinstance(a, str) for a in self.adapters):
+            raise ConfigError(f"adapters must be a sequence of directory names, got {self.adapters!r}")
+        if self.dtype not in SERVE_DTYPES:
+            raise ConfigError(f"dtype must be one of {list(SERVE_DTYPES)}, got {self.dtype!r}")
+        for name in ("port", "seed"):
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
+                raise ConfigError(f"{name} must be an integer, got {getattr(self, name)!r}")
         positive = ("max_body_bytes", "max_concurrency", "max_tokens_cap", "default_max_tokens", "max_n")
         for name in positive:
             value = getattr(self, name)

@@ -23,6 +23,12 @@ from serve.config import ConfigError, ServerConfig, field_help, parse_ab, resolv
         ({"ab_weights": (("v1", -1.0),)}, "A/B weight"),  # negative weight
         ({"ab_weights": (("v1", 0.0), ("v2", 0.0))}, "all be zero"),  # nothing to route to
         ({"log_level": "loud"}, "log_level"),  # unknown level
+        ({"port": "8000"}, "port must be an integer"),  # a string from Python code, not the command line
+        ({"port": 80.5}, "port must be an integer"),
+        ({"api_key": 123}, "api_key must be a string"),  # was an AttributeError
+        ({"log_level": None}, "log_level must be a string"),
+        ({"adapters": "artifacts/v1"}, "adapters must be a sequence"),  # a str would be read letter by letter
+        ({"dtype": "bf17"}, "dtype must be one of"),  # was accepted until the model loaded
     ],
 )
 def test_config_rejects(changes: dict[str, Any], message: str) -> None:
