@@ -40,7 +40,9 @@ def get_model(model: Any, adapter: Any, dtype: Any) -> tuple[Any, Any]:
         return model
     if not isinstance(model, str):
         raise TypeError(f"model must be a name, a path or a (model, tokenizer) pair, got {type(model).__name__}")
-    return _shared_model(model, None if adapter is None else str(adapter), None if dtype is None else str(dtype))
+    # the cache key is a string: a torch.dtype by its name ("bfloat16"), which load_model reads as that dtype
+    dtype_name = None if dtype is None else str(dtype).removeprefix("torch.")
+    return _shared_model(model, None if adapter is None else str(adapter), dtype_name)
 
 
 @dataclass(frozen=True)

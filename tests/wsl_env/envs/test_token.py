@@ -276,3 +276,15 @@ def test_bad_arguments_fail_before_the_model_is_loaded(monkeypatch, kwargs: dict
     for env_cls in (WSLAnalyticsEnv, WSLAnalyticsVectorEnv):
         with pytest.raises(ValueError, match=message):
             env_cls(tasks="test", **kwargs)
+
+
+def test_a_torch_dtype_reaches_the_loader_by_name(monkeypatch) -> None:
+    import torch
+
+    from wsl_env.envs import common
+    from wsl_env.models import resolve_dtype
+
+    seen = []
+    monkeypatch.setattr(common, "_shared_model", lambda name, adapter, dtype: seen.append(dtype) or ("m", "t"))
+    common.get_model("some-model", None, torch.bfloat16)
+    assert seen == ["bfloat16"] and resolve_dtype(seen[0]) is torch.bfloat16  # was "torch.bfloat16": an error
