@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,10 +144,12 @@ class TokenEnvConfig:
         # against the vocabulary once it is known.
         if self.action_mode not in ACTION_MODES:
             raise ValueError(f"action_mode must be one of {list(ACTION_MODES)}, got {self.action_mode!r}")
-        for name in ("k", "max_new_tokens", "max_prompt_tokens"):
+        counts = ("k", "max_new_tokens", "max_prompt_tokens") if self.action_mode == "topk" else (
+            "max_new_tokens", "max_prompt_tokens")  # vocab mode has no k
+        for name in counts:
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:  # numpy's ints too
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
 
     def reward_config(self) -> RewardConfig:
         return RewardConfig(weights=self.reward_weights, shaping=self.shaping, gamma=self.gamma,

@@ -263,9 +263,9 @@ def test_full_greedy_episode_with_the_embedded_model(tasks) -> None:
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"action_mode": "greedy"}, "action_mode must be one of"),  # not a mode
-    ({"k": 0}, "k must be an int >= 1"),
-    ({"max_new_tokens": 0}, "max_new_tokens must be an int >= 1"),
-    ({"max_prompt_tokens": 2.5}, "max_prompt_tokens must be an int >= 1"),
+    ({"k": 0}, "k must be a whole number >= 1"),
+    ({"max_new_tokens": 0}, "max_new_tokens must be a whole number >= 1"),
+    ({"max_prompt_tokens": 2.5}, "max_prompt_tokens must be a whole number >= 1"),
     ({"claim_bonus": float("inf")}, "claim_bonus must be a finite"),
     ({"reward_weights": {"facts": 1.0}}, "valid names"),  # a misspelt weight
 ])
@@ -288,3 +288,11 @@ def test_a_torch_dtype_reaches_the_loader_by_name(monkeypatch) -> None:
     monkeypatch.setattr(common, "_shared_model", lambda name, adapter, dtype: seen.append(dtype) or ("m", "t"))
     common.get_model("some-model", None, torch.bfloat16)
     assert seen == ["bfloat16"] and resolve_dtype(seen[0]) is torch.bfloat16  # was "torch.bfloat16": an error
+
+
+def test_numpy_counts_and_an_unused_k_are_accepted() -> None:
+    from wsl_env.envs.common import TokenEnvConfig
+
+    config = TokenEnvConfig(k=np.int64(4), max_new_tokens=np.int32(8))  # a sweep's values, as before the checks
+    assert config.k == 4 and config.max_new_tokens == 8
+    assert TokenEnvConfig(action_mode="vocab", k=0).k == 0  # vocab mode reads no k
