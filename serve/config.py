@@ -7,6 +7,8 @@ so the two never drift apart.
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from wsl_env.models import (
     check_adapter_base,
     is_embedded_base,
     is_shipped,
+    resolve_dtype,
     shipped_available,
 )
 
@@ -30,9 +33,6 @@ API_KEY_ENV = "WSL_API_KEY"
 
 class ConfigError(ValueError):
     """A server option that cannot work. The message names the option and what is wrong."""
-
-
-SERVE_DTYPES: tuple[str | None, ...] = (None, "float32", "fp32", "bf16", "bfloat16", "auto")
 
 
 @dataclass(frozen=True)
@@ -78,13 +78,19 @@ class ServerConfig:
         for name in ("model", "host", "log_level"):
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(f"{name} must be a string, got {getattr(self, name)!r}")
-        for name in ("adapters_dir", "default_version", "api_key"):
+        for name in ("default_version", "api_key"):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
                 raise ConfigError(f"{name} must be a string or None, got {getattr(self, name)!r}")
-        if isinstance(self.adapters, str) or not all(isinstance(a, str) for a in self.adapters):
-            raise ConfigError(f"adapters must be a sequence of directory names, got {self.adapters!r}")
-        if self.dtype not in SERVE_DTYPES:
-            raise ConfigError(f"dtype must be one of {list(SERVE_DTYPES)}, got {self.dtype!r}")
+        if self.adapters_dir is not None and not isinstance(self.adapters_dir, str | os.PathLike):
+            raise ConfigError(f"adapters_dir must be a path or None, got {self.adapters_dir!r}")
+        if isinstance(self.adapters, str | bytes | os.PathLike) or not isinstance(self.adapters, Iterable) or not all(
+                isinstance(a, str | os.PathLike) for a in self.adapters):  # a str would be read letter by letter
+            raise ConfigError(f"adapters must be a sequence of adapter paths, got {self.adapters!r}")
+        if self.dtype is not None:  # None is float32; anything else must be what the engine's loader reads
+            try:
+                resolve_dtype(self.dtype)
+            except ValueError as exc:
+                raise ConfigError(f"dtype: {exc}") from None
         for name in ("port", "seed"):
             if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
                 raise ConfigError(f"{name} must be an integer, got {getattr(self, name)!r}")

@@ -28,7 +28,8 @@ from serve.config import ConfigError, ServerConfig, field_help, parse_ab, resolv
         ({"api_key": 123}, "api_key must be a string"),  # was an AttributeError
         ({"log_level": None}, "log_level must be a string"),
         ({"adapters": "artifacts/v1"}, "adapters must be a sequence"),  # a str would be read letter by letter
-        ({"dtype": "bf17"}, "dtype must be one of"),  # was accepted until the model loaded
+        ({"adapters": None}, "adapters must be a sequence"),
+        ({"dtype": "bf17"}, "dtype: unknown dtype 'bf17'"),  # was accepted until the model loaded
     ],
 )
 def test_config_rejects(changes: dict[str, Any], message: str) -> None:
@@ -119,3 +120,12 @@ def test_shipped_adapter_on_another_base_is_a_config_error() -> None:
         resolve_adapters(ServerConfig(model="/models/other", adapters=("smollm2-135m-wsl",)))
     hub_id = resolve_adapters(ServerConfig(model="HuggingFaceTB/SmolLM2-135M-Instruct"))  # the same base by its id
     assert [a.name for a in hub_id] == ["smollm2-135m-wsl"]
+
+
+def test_paths_and_every_dtype_the_loader_reads_are_accepted(tmp_path) -> None:
+    import torch
+
+    config = ServerConfig(adapters=(tmp_path / "v1",), adapters_dir=tmp_path)  # Path objects, as before the checks
+    assert config.adapters == (tmp_path / "v1",)
+    for dtype in ("fp16", "float16", "bf16", "auto", torch.float32):
+        assert ServerConfig(dtype=dtype).dtype == dtype
