@@ -33,27 +33,47 @@ def agent_dirs(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and (p / RESULTS).is_file())
 
 
+def _json(text: str, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where}: bad JSON ({exc.msg} at column {exc.colno})") from None
+
+
 def _stored_tasks(root: Path) -> str | None:
     """The task set a leaderboard or an evaluation directory names, if any."""
     board, summary = root / "leaderboard.json", root / "summary.json"
     if board.is_file():
-        return json.loads(board.read_text())["tasks"]
+        tasks = _json(board.read_text(encoding="utf-8"), str(board)).get("tasks")
+        if not isinstance(tasks, str):
+            raise ValueError(f"{board}: no 'tasks' naming the leaderboard's task set: pass --tasks")
+        return tasks
     if summary.is_file():
-        return json.loads(summary.read_text()).get("config", {}).get("tasks")
+        return _json(summary.read_text(encoding="utf-8"), str(summary)).get("config", {}).get("tasks")
     return None
 
 
 def stored_posts(agent_dir: Path, tasks_by_id: dict[str, Any]) -> list[dict[str, Any]]:
-    """The stored rows of ``agent_dir/results.jsonl``; raises ``KeyError`` naming a post whose task is unknown."""
-    stored = [json.loads(line) for line in (agent_dir / RESULTS).read_text(encoding="utf-8").splitlines() if line]
+    """The stored rows of ``agent_dir/results.jsonl``; raises ``ValueError`` naming ``file:line`` for a row that is
+    not a stored post, and naming the posts whose task is not in ``tasks_by_id``.
+    """
+    path = agent_dir / RESULTS
+    stored = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = _json(line, f"{path}:{number}")
+        if not isinstance(row, dict) or not isinstance(row.get("id"), str) or not isinstance(row.get("response"), str):
+            raise ValueError(f"{path}:{number}: not a stored post (an object with an 'id' and a 'response')")
+        stored.append(row)
     missing = [r["id"] for r in stored if r["id"] not in tasks_by_id]
     if missing:
-        raise KeyError(f"{agent_dir / RESULTS}: no task for ids {missing[:5]} (pass the right --tasks)")
+        raise ValueError(f"{path}: no task for ids {missing[:5]} (pass the right --tasks)")
     return stored
 
 
 def rescore_dir(agent_dir: Path, tasks_by_id: dict[str, Any]) -> dict[str, Any]:
-    """Stored and current summaries of one agent's posts; raises ``KeyError`` naming a post whose task is unknown."""
+    """Stored and current summaries of one agent's posts; raises ``ValueError`` as :func:`stored_posts` does."""
     stored = stored_posts(agent_dir, tasks_by_id)
     rows = score_rows([tasks_by_id[r["id"]] for r in stored], [r["response"] for r in stored])
     return {"agent": agent_dir.name, "n": len(rows), "stored": summarize(stored)["mean"], "now": summarize(rows)}

@@ -68,5 +68,5 @@ def test_count_errors_names_what_is_missing(tmp_path: Path) -> None:
     (tmp_path / "results.jsonl").write_text(json.dumps({"id": "no-such-task", "response": "x"}) + "\n")
     with pytest.raises(ValueError, match="--tasks"):  # no summary.json naming the tasks
         count_errors(tmp_path)
-    with pytest.raises(KeyError, match="no-such-task"):
+    with pytest.raises(ValueError, match="no-such-task"):
         count_errors(tmp_path, tasks="test")

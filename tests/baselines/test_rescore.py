@@ -46,7 +46,7 @@ def test_rescore_errors(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="results.jsonl"):
         rescore(tmp_path, tasks="test")
     _store(tmp_path, "agent-b", [{"id": "no-such-task", "response": "x"}])
-    with pytest.raises(KeyError, match="no-such-task"):
+    with pytest.raises(ValueError, match="no-such-task"):
         rescore(tmp_path, tasks="test")
 
 
@@ -79,3 +79,15 @@ def test_main_reports_a_missing_directory_as_a_usage_error(tmp_path: Path, capsy
     with pytest.raises(SystemExit) as exc:
         main([str(tmp_path / "absent"), "--out", str(tmp_path / "o")])
     assert exc.value.code == 2 and "not a directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ('{"broken\n', "results.jsonl:1: bad JSON"),
+    ('{"response": "no id"}\n', "results.jsonl:1: not a stored post"),
+])
+def test_a_malformed_results_file_names_its_line(tmp_path: Path, capsys: pytest.CaptureFixture, line: str,
+                                                 message: str) -> None:
+    (tmp_path / "results.jsonl").write_text(line, encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main([str(tmp_path), "--tasks", "test", "--out", str(tmp_path / "o")])
+    assert exc.value.code == 2 and message in capsys.readouterr().err
