@@ -158,7 +158,7 @@ def _round_half_up(value: int, quantum: int) -> int:
 # A run of more significant digits than this is no figure of any context: it is read by its first digits, and its
 # size is capped, so that Python's limit on converting long digit strings never raises and its value stays a float.
 _MAX_DIGITS = 64
-_MAX_SHIFT = 230  # 64 digits times 10**230, in 10^-4 units: below 1e291, a finite float
+_MAX_SHIFT = 230  # at most 64 digits times 10**230 in 10^-4 units (< 1e294), so a value < 1e290: a finite float
 
 
 def _reading(int_part: str, frac: str, exponent: int) -> tuple[int, int]:

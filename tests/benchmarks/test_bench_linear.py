@@ -36,7 +36,7 @@ def test_main_measures_each_implementation_at_each_row_count(capsys) -> None:
     assert set(result["by_rows"]) == {"1", "4"} and result["weights"] == 15
     for by_name in result["by_rows"].values():
         assert set(by_name) == set(bench_linear.IMPLEMENTATIONS)
-        assert all(r["ms_per_step"] > 0 and r["lm_head_ms"] > 0 for r in by_name.values())
+        assert all(r["ms_per_step"] >= r["lm_head_ms"] >= 0 for r in by_name.values())  # rounded to 0.01 ms
         assert by_name["F.linear"]["max_error"] == 0.0 and by_name["int8-dynamic"]["max_error"] > 0  # int8 rounds
     assert "| 4 | weight-first |" in capsys.readouterr().out
 
