@@ -20,6 +20,7 @@ from baselines.evaluate import score_rows
 from baselines.report import VERDICT_NAMES, fmt, markdown_table, summarize
 from baselines.suites import resolve_task_arg
 from wsl_env.io import atomic_write_text
+from wsl_env.schema import iter_jsonl
 
 RESULTS = "results.jsonl"
 
@@ -59,9 +60,7 @@ def stored_posts(agent_dir: Path, tasks_by_id: dict[str, Any]) -> list[dict[str,
     """
     path = agent_dir / RESULTS
     stored = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, line in iter_jsonl(path):
         row = _json(line, f"{path}:{number}")
         if not isinstance(row, dict) or not isinstance(row.get("id"), str) or not isinstance(row.get("response"), str):
             raise ValueError(f"{path}:{number}: not a stored post (an object with an 'id' and a 'response')")

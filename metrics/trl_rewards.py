@@ -62,14 +62,10 @@ def completion_text(completion: object) -> str:
 
 
 def _row_task(columns: Mapping[str, Any], index: int) -> dict[str, Any] | None:
-    """The task dict of row ``index`` from the dataset columns, or ``None`` when its task columns are missing."""
-    task: dict[str, Any] = {}
-    for name in _TASK_COLUMNS:
-        column = columns.get(name)
-        if column is None or isinstance(column, (str, bytes)) or not hasattr(column, "__getitem__"):
-            continue
-        if index < len(column):
-            task[name] = column[index]
+    """The task dict of row ``index`` from the dataset columns (already checked to hold one value per row), or
+    ``None`` when its task columns are missing.
+    """
+    task = {name: columns[name][index] for name in _TASK_COLUMNS if columns.get(name) is not None}
     if any(task.get(name) is None for name in _REQUIRED_COLUMNS):
         return None
     return task
@@ -98,7 +94,7 @@ class _BatchedReward:
             column = kwargs.get(name)
             if column is None:
                 continue
-            if isinstance(column, (str, bytes)) or not hasattr(column, "__len__"):
+            if isinstance(column, (str, bytes)) or not (hasattr(column, "__len__") and hasattr(column, "__getitem__")):
                 raise TypeError(f"{self.__name__}: column {name!r} must hold one value per completion, got a "
                                 f"{type(column).__name__}")
             if len(column) != len(completions):

@@ -75,12 +75,11 @@ class ServerConfig:
         "help": "on SIGTERM/SIGINT, seconds to let in-flight requests finish before closing them"})
 
     def __post_init__(self) -> None:
-        for name in ("model", "host", "log_level"):
-            if not isinstance(getattr(self, name), str):
-                raise ConfigError(f"{name} must be a string, got {getattr(self, name)!r}")
-        for name in ("default_version", "api_key"):
-            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
-                raise ConfigError(f"{name} must be a string or None, got {getattr(self, name)!r}")
+        for name, optional in (("model", False), ("host", False), ("log_level", False), ("default_version", True),
+                               ("api_key", True)):
+            value = getattr(self, name)
+            if not (isinstance(value, str) or optional and value is None):
+                raise ConfigError(f"{name} must be a string{' or None' if optional else ''}, got {value!r}")
         if self.adapters_dir is not None and not isinstance(self.adapters_dir, str | os.PathLike):
             raise ConfigError(f"adapters_dir must be a path or None, got {self.adapters_dir!r}")
         if isinstance(self.adapters, str | bytes | os.PathLike) or not isinstance(self.adapters, Iterable) or not all(
@@ -92,8 +91,9 @@ class ServerConfig:
             except ValueError as exc:
                 raise ConfigError(f"dtype: {exc}") from None
         for name in ("port", "seed"):
-            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
-                raise ConfigError(f"{name} must be an integer, got {getattr(self, name)!r}")
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"{name} must be an integer, got {value!r}")
         positive = ("max_body_bytes", "max_concurrency", "max_tokens_cap", "default_max_tokens", "max_n")
         for name in positive:
             value = getattr(self, name)
