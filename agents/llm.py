@@ -127,7 +127,7 @@ class LLMAgent:
 
             bar = tqdm(total=len(prompts), desc="generate", unit="post")
         self._calls += 1
-        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + self._calls)
+        generator = torch.Generator(device=self.model.device).manual_seed(self.seed * 1_000_003 + self._calls)
         torch.manual_seed(self.seed * 1_000_003 + self._calls)  # the hf backend samples from the global RNG
         start = time.perf_counter()
         for batch in batches:
@@ -182,9 +182,9 @@ class LLMAgent:
         (top-k action 0) or :meth:`generate`.
         """
         n = int(observation["attention_mask"].sum())
-        ids = torch.as_tensor(observation["input_ids"][:n]).unsqueeze(0)
+        ids = torch.as_tensor(observation["input_ids"][:n], device=self.model.device).unsqueeze(0)
         logits = self.model(input_ids=ids).logits[0, -1].float()
         if "candidates" not in observation:
             return int(choose_tokens(logits.unsqueeze(0), self.sampling)[0])
-        candidate_logits = logits[torch.as_tensor(observation["candidates"])]
+        candidate_logits = logits[torch.as_tensor(observation["candidates"], device=logits.device)]
         return int(candidate_logits.argmax())

@@ -244,7 +244,7 @@ class Engine:
         start = time.perf_counter()
         deadline = start + self.generation_timeout_s
         events = [e for e in (cancel, self._closing) if e is not None]
-        ids = torch.tensor([list(prompt_ids)], dtype=torch.long)
+        ids = torch.tensor([list(prompt_ids)], dtype=torch.long, device=self.model.device)
         completions: list[Completion] = []
         with self._model_lock, self._active(version), torch.inference_mode():
             if params.seed is not None:

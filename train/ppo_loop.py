@@ -39,10 +39,10 @@ __all__ = ["make_env", "run"]
 STATE_FILE = "trainer_state.json"  # written last in a checkpoint (train.common.complete_checkpoints looks for it)
 
 
-def _episode_tensors(episodes: Episodes, steps: int) -> torch.Tensor:
-    rewards = torch.zeros((len(episodes), steps))
+def _episode_tensors(episodes: Episodes, steps: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    rewards = torch.zeros((len(episodes), steps), device=device)
     for i, r in enumerate(episodes.rewards):
-        rewards[i, : len(r)] = torch.tensor(r)
+        rewards[i, : len(r)] = torch.tensor(r, device=device)
     return rewards
 
 
@@ -110,6 +110,8 @@ def run(config: Any) -> dict[str, Any]:
         model = get_peft_model(model, lora_config(config, model.config.num_hidden_layers))
     reference = load_model(base, adapter=config.sft_adapter, dtype=config.model_dtype)[0].eval()
     head = ValueHead(model.config.hidden_size)
+    device = accelerator.device  # the CPU, or this process's GPU with --use_cpu false
+    model, reference, head = model.to(device), reference.to(device), head.to(device)
     trainable = [p for p in model.parameters() if p.requires_grad] + list(head.parameters())
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate)
     kl = AdaptiveKL(config.kl_coef, config.kl_target, config.kl_horizon)
@@ -140,9 +142,9 @@ def run(config: Any) -> dict[str, Any]:
             old = score(model, head, episodes, index, pad, topk)
             ref = score(reference, None, episodes, index, pad, topk)
         kl_per_token = (old.full_logprobs - ref.full_logprobs) * old.mask
-        rewards = _episode_tensors(episodes, steps) - kl.coef * kl_per_token
+        rewards = _episode_tensors(episodes, steps, device) - kl.coef * kl_per_token
         last = torch.tensor([0.0 if done else float(old.values[i, len(episodes.actions[i])])  # type: ignore[index]
-                             for i, done in enumerate(episodes.terminated)])
+                             for i, done in enumerate(episodes.terminated)], device=device)
         values = old.values[:, :-1] * old.mask  # type: ignore[index]
         advantages, returns = gae(rewards, values, last, old.mask, config.gamma, config.lam)
         advantages = whiten(advantages, old.mask)

@@ -231,7 +231,9 @@ def load_model(
     torch_dtype = resolve_dtype(dtype)
     tokenizer = AutoTokenizer.from_pretrained(path)
     extra = {"attn_implementation": attn_implementation} if attn_implementation else {}
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, **extra)
+    # use_kernels=False: transformers would otherwise fetch kernels from the Hugging Face Hub when loading onto a
+    # GPU (found on an H200: offline, loading failed), and this loader must work offline.
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, use_kernels=False, **extra)
     if adapter is not None:
         model = apply_adapter(model, adapter)
     model.eval()

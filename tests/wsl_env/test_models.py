@@ -49,6 +49,23 @@ def test_local_directory_loads(tiny_model_dir: Path) -> None:
     assert not model.training
 
 
+def test_loading_never_asks_for_hub_kernels(tiny_model_dir: Path, monkeypatch) -> None:
+    # transformers fetches kernels from the Hugging Face Hub when it loads onto a GPU (use_kernels defaults on);
+    # offline, on an H200, that made every load fail. The loader turns them off wherever it runs.
+    from transformers import AutoModelForCausalLM
+
+    seen = {}
+    original = AutoModelForCausalLM.from_pretrained
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(AutoModelForCausalLM, "from_pretrained", spy)
+    load_model(str(tiny_model_dir))
+    assert seen["use_kernels"] is False
+
+
 def test_adapter_is_applied(tiny_model_dir: Path, tmp_path: Path) -> None:
     from peft import LoraConfig, PeftModel, get_peft_model
 

@@ -85,12 +85,12 @@ def decode(
     engine = RolloutEngine(model, len(unique), pad_token_id, max(len(p) for p in prompts) + max_new_tokens)
     logits = engine.reset_rows(range(len(unique)), [list(p) for p in unique])
     if len(unique) < len(prompts):  # repeated prompts (a GRPO group): prefilled once each, then their rows copied
-        index = torch.as_tensor(slot, dtype=torch.long)
+        index = torch.as_tensor(slot, dtype=torch.long, device=logits.device)
         engine.keep_rows(index)
         logits = logits[index]
     outputs: list[list[int]] = [[] for _ in prompts]
     live = list(range(len(prompts)))  # prompt index of each engine row
-    eos = torch.as_tensor(sorted(eos_ids), dtype=torch.long)
+    eos = torch.as_tensor(sorted(eos_ids), dtype=torch.long, device=logits.device)
     for step in range(max_new_tokens):
         if cap is not None:
             logits = cap.mask(logits, live)
