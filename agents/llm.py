@@ -153,7 +153,8 @@ class LLMAgent:
             cap = None if limits is None else HashtagCap.for_model(self.model, self.tokenizer, limits, eos)
             return decode(self.model, ids, max_new_tokens, eos, self.tokenizer.pad_token_id, self.sampling, generator,
                           cap=cap)
-        enc = self.tokenizer(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
+        enc = self.tokenizer(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False
+                             ).to(self.model.device)
         kwargs = self._generation_kwargs(max_new_tokens)
         if limits is not None:
             from transformers import LogitsProcessorList

@@ -19,6 +19,8 @@ and, for a failure, the traceback. Exit status 1 if any check failed.
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib.metadata
 import json
 import math
 import sys
@@ -56,15 +58,26 @@ class Context:
         self.task_file = workdir / "tasks.jsonl"
         dump_tasks(TaskGenerator(seed=11).sample(12), self.task_file)
         self.artifacts = workdir / "artifacts"
+        self.cuda_baseline = 0  # bytes allocated on the GPU when the current check began
 
-    def model(self, dtype: torch.dtype = torch.float32) -> Any:
-        return build_tiny_llama(self.tokenizer).to(device=self.device, dtype=dtype)
+    def model(self, dtype: torch.dtype = torch.float32, hashtag_bonus: float = 0.0) -> Any:
+        """The tiny Llama on the device; ``hashtag_bonus`` adds that much to every one-"#" token's logit."""
+        model = build_tiny_llama(self.tokenizer).to(device=self.device, dtype=dtype)
+        if hashtag_bonus:
+            from wsl_env.rollout.guards import hash_marks
 
-    def flags(self, run_name: str) -> list[str]:
-        """The tests' tiny-run flags (tests/train/conftest.py) on the device."""
-        flags = ["--model", str(self.model_dir), "--train_file", str(self.task_file), "--n_generated", "2",
-                 "--artifacts_root", str(self.artifacts), "--run_name", run_name, "--max_steps", "2",
-                 "--save_steps", "1", "--seed", "0"]
+            marks = hash_marks(self.tokenizer, model.config.vocab_size).to(self.device)
+            bonus = (marks == 1).to(dtype) * hashtag_bonus
+            model.lm_head.register_forward_hook(lambda module, args, output: output + bonus)
+        return model
+
+    def flags(self, run_name: str, model: bool = True) -> list[str]:
+        """The tests' tiny-run flags (tests/train/conftest.py) on the device; ``model=False`` leaves the base model
+        to the SFT adapter's manifest (DPO).
+        """
+        flags = ["--model", str(self.model_dir)] if model else []
+        flags += ["--train_file", str(self.task_file), "--n_generated", "2", "--artifacts_root", str(self.artifacts),
+                  "--run_name", run_name, "--max_steps", "2", "--save_steps", "1", "--seed", "0"]
         return flags + ["--use_cpu", "false" if self.device != "cpu" else "true"]
 
 
@@ -83,13 +96,26 @@ def check_engine(ctx: Context) -> dict[str, Any]:
         if dtype == torch.float32 and engine != hf:
             raise AssertionError(f"float32 greedy posts differ from generate: {figures}")
     pair = (ctx.model(), ctx.tokenizer)
+    greedy = LLMAgent(pair).generate(tasks, max_new_tokens=32)
     sampled = LLMAgent(pair, do_sample=True, seed=0).generate(tasks, max_new_tokens=32)
     again = LLMAgent(pair, do_sample=True, seed=0).generate(tasks, max_new_tokens=32)
-    capped = LLMAgent(pair, hashtag_cap=True).generate(tasks, max_new_tokens=32)
     if sampled != again:
         raise AssertionError("sampling with one seed is not reproducible on the device")
-    figures["sampled_posts"] = len(sampled)
-    figures["capped_posts"] = len(capped)
+    if sampled == greedy:
+        raise AssertionError("sampled posts equal the greedy ones: the sampler did not sample")
+    figures["sampled_unlike_greedy"] = f"{sum(s != g for s, g in zip(sampled, greedy, strict=True))}/{len(tasks)}"
+    # A model that wants "#" at every step: uncapped it writes more than each limit, capped never more.
+    limited = [t for t in tasks if t.constraints.max_hashtags is not None]
+    hashy = (ctx.model(hashtag_bonus=100.0), ctx.tokenizer)
+    free = LLMAgent(hashy).generate(limited, max_new_tokens=16)
+    capped = LLMAgent(hashy, hashtag_cap=True).generate(limited, max_new_tokens=16)
+    limits = [t.constraints.max_hashtags for t in limited]
+    over = [(p.count("#"), n) for p, n in zip(capped, limits, strict=True) if p.count("#") > n]
+    free_over = sum(p.count("#") > n for p, n in zip(free, limits, strict=True))
+    if not limited or over or not free_over:
+        raise AssertionError(f"hashtag cap: {len(limited)} limited tasks, {free_over} uncapped posts over their "
+                             f"limit, capped posts over it: {over}")
+    figures["capped_within_limit"] = f"{len(limited)}/{len(limited)}"
     return figures
 
 
@@ -97,16 +123,19 @@ def check_env(ctx: Context) -> dict[str, Any]:
     import gymnasium as gym
 
     import wsl_env  # noqa: F401  (registers the envs)
+    from agents.llm import LLMAgent
 
     pair = (ctx.model(), ctx.tokenizer)
+    agent = LLMAgent(pair)
     env = gym.make("WSLAnalytics-v0", model=pair, tasks="generated", max_new_tokens=12, policy_logprobs=True)
     obs, info = env.reset(seed=0)
-    steps, total, done = 0, 0.0, False
+    steps, total, done, agreed = 0, 0.0, False, 0
     while not done:
+        agreed += agent.act(obs) == 0  # the same model's own next token is the env's top candidate
         obs, reward, terminated, truncated, info = env.step(0)
         steps, total, done = steps + 1, total + float(reward), terminated or truncated
-    if not math.isfinite(total):
-        raise AssertionError(f"episode return {total}")
+    if not math.isfinite(total) or agreed != steps:
+        raise AssertionError(f"episode return {total}; LLMAgent.act chose the top candidate {agreed}/{steps} times")
     venv = gym.make_vec("WSLAnalytics-v0", num_envs=2, model=pair, tasks="generated", max_new_tokens=12)
     venv.reset(seed=0)
     vector_steps = 0
@@ -117,7 +146,8 @@ def check_env(ctx: Context) -> dict[str, Any]:
             raise AssertionError(f"vector rewards {rewards}")
     env.close()
     venv.close()
-    return {"episode_steps": steps, "episode_return": round(total, 4), "vector_steps": vector_steps}
+    return {"episode_steps": steps, "episode_return": round(total, 4), "act_top_candidate": f"{agreed}/{steps}",
+            "vector_steps": vector_steps}
 
 
 def _trained(name: str, manifest: dict[str, Any], ctx: Context) -> dict[str, Any]:
@@ -127,10 +157,12 @@ def _trained(name: str, manifest: dict[str, Any], ctx: Context) -> dict[str, Any
     if step != 2 or not written:
         raise AssertionError(f"{name}: global_step {step}, adapter written: {written}")
     figures: dict[str, Any] = {"global_step": step}
-    if ctx.device.startswith("cuda"):
-        figures["cuda_peak_mib"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
-        if torch.cuda.max_memory_allocated() == 0:
-            raise AssertionError(f"{name} allocated nothing on the GPU: it trained on the CPU")
+    if ctx.device == "cuda":
+        peak = torch.cuda.max_memory_allocated()
+        figures["cuda_peak_mib"] = round(peak / 2**20, 1)
+        if peak <= ctx.cuda_baseline:  # nothing allocated beyond what earlier checks left: it trained on the CPU
+            raise AssertionError(f"{name} allocated nothing on the GPU ({peak} bytes at peak, {ctx.cuda_baseline} "
+                                 "before it): it trained on the CPU")
     return figures
 
 
@@ -151,7 +183,7 @@ def _sft_adapter(ctx: Context) -> str:
 def check_dpo(ctx: Context) -> dict[str, Any]:
     from train.dpo import cli
 
-    manifest = cli(ctx.flags("dpo")[2:] + ["--sft_adapter", _sft_adapter(ctx), "--num_prompts", "4",
+    manifest = cli(ctx.flags("dpo", model=False) + ["--sft_adapter", _sft_adapter(ctx), "--num_prompts", "4",
                                            "--samples_per_prompt", "2", "--sample_max_new_tokens", "8",
                                            "--max_length", "384", "--per_device_train_batch_size", "2"])
     return _trained("dpo", manifest, ctx)
@@ -200,8 +232,11 @@ def run_checks(device: str, checks: list[str], workdir: Path) -> list[dict[str, 
     for name in checks:
         start = time.perf_counter()
         entry: dict[str, Any] = {"check": name}
-        if device.startswith("cuda"):
-            torch.cuda.reset_peak_memory_stats()  # each check's peak is its own
+        if device == "cuda":  # each check's peak is its own, measured above what earlier checks left allocated
+            gc.collect()
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats()
+            ctx.cuda_baseline = torch.cuda.memory_allocated()
         try:
             entry["figures"] = RUNNERS[name](ctx)
             entry["status"] = "pass"
@@ -220,15 +255,17 @@ def run_checks(device: str, checks: list[str], workdir: Path) -> list[dict[str, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--device", default="cuda", help="torch device to check (default: cuda)")
+    parser.add_argument("--device", default="cuda", choices=("cuda", "cpu"),
+                        help="cuda (the current GPU; the trainers use accelerate's) or cpu (default: cuda)")
     parser.add_argument("--checks", nargs="+", default=list(CHECKS), choices=CHECKS, metavar="CHECK",
                         help=f"which checks to run (default: all of {', '.join(CHECKS)})")
     parser.add_argument("--out", type=Path, help="write the JSON report here")
     args = parser.parse_args(argv)
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
+    if args.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda: torch sees no CUDA device (use --device cpu to run the checks on the CPU)")
-    environment = {"torch": torch.__version__, "device": args.device,
-                   "device_name": torch.cuda.get_device_name() if args.device.startswith("cuda") else "cpu"}
+    device_name = torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
+    environment = {"device": args.device, "device_name": device_name,
+                   **{name: importlib.metadata.version(name) for name in ("torch", "transformers", "trl", "peft")}}
     print(json.dumps(environment), flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         report = run_checks(args.device, args.checks, Path(scratch))

@@ -60,7 +60,8 @@ def _load_checkpoint(path: Path, model: Any, head: ValueHead, optimizer: Any) ->
 
     set_peft_model_state_dict(model, load_file(str(path / "adapter_model.safetensors")), adapter_name="default")
     head.load_state_dict(ValueHead.load(path).state_dict())
-    optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=True))
+    # map_location: a checkpoint saved on a GPU resumes anywhere; load_state_dict moves the state to the params
+    optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=True, map_location="cpu"))
     return json.loads((path / STATE_FILE).read_text())
 
 

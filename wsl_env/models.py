@@ -104,7 +104,8 @@ def _convert_embedded(gguf: Path, target: Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-", dir=target.parent))
     try:
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype="float32")
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype="float32",
+                                                     use_kernels=False)  # see load_model
         # save_pretrained refuses a GGUF-quantised model; the weights are already dequantised fp32 tensors.
         model.hf_quantizer = None
         model.is_quantized = False
@@ -231,8 +232,9 @@ def load_model(
     torch_dtype = resolve_dtype(dtype)
     tokenizer = AutoTokenizer.from_pretrained(path)
     extra = {"attn_implementation": attn_implementation} if attn_implementation else {}
-    # use_kernels=False: transformers would otherwise fetch kernels from the Hugging Face Hub when loading onto a
-    # GPU (found on an H200: offline, loading failed), and this loader must work offline.
+    # use_kernels=False: transformers otherwise turns on kernels from the Hugging Face Hub, which it fetches when a
+    # model on a GPU goes into training mode (offline on an H200, every training run failed) and without which
+    # (no `kernels` package) every load fails; this loader must work offline.
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, use_kernels=False, **extra)
     if adapter is not None:
         model = apply_adapter(model, adapter)

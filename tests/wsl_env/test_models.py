@@ -49,21 +49,13 @@ def test_local_directory_loads(tiny_model_dir: Path) -> None:
     assert not model.training
 
 
-def test_loading_never_asks_for_hub_kernels(tiny_model_dir: Path, monkeypatch) -> None:
-    # transformers fetches kernels from the Hugging Face Hub when it loads onto a GPU (use_kernels defaults on);
-    # offline, on an H200, that made every load fail. The loader turns them off wherever it runs.
-    from transformers import AutoModelForCausalLM
-
-    seen = {}
-    original = AutoModelForCausalLM.from_pretrained
-
-    def spy(*args, **kwargs):
-        seen.update(kwargs)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(AutoModelForCausalLM, "from_pretrained", spy)
-    load_model(str(tiny_model_dir))
-    assert seen["use_kernels"] is False
+def test_loading_never_asks_for_hub_kernels(tiny_model_dir: Path) -> None:
+    # transformers turns hub kernels on by default; on an H200, offline, a model on the GPU then asked the Hugging
+    # Face Hub for them when it went into training mode, and every training run failed. The loader turns them off.
+    model, _ = load_model(str(tiny_model_dir))
+    assert model.use_kernels is False
+    model.train()  # where kernels are on, this is when they are fetched
+    assert model.use_kernels is False
 
 
 def test_adapter_is_applied(tiny_model_dir: Path, tmp_path: Path) -> None:
