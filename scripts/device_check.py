@@ -6,14 +6,18 @@
 Checks (each runs on its own; one failing does not stop the others):
 
 - ``engine``: ``LLMAgent`` greedy posts from the rolling-cache engine (batched) against Hugging Face ``generate``
-  (batch 1), in float32 and bfloat16, plus sampled posts and the hashtag cap on the engine;
-- ``env``: ``WSLAnalytics-v0`` and its vector env run whole episodes with the model on the device;
+  (batch 1), equal in float32 and counted in bfloat16; seeded sampling (reproducible, unlike greedy); the hashtag
+  cap on a model that wants "#" at every step (uncapped over the limits, capped within them);
+- ``env``: whole episodes of ``WSLAnalytics-v0``, where ``LLMAgent.act`` on the same model must pick the env's top
+  candidate, and of its vector env, with the model on the device;
 - ``sft``, ``dpo``, ``grpo``, ``rloo``, ``ppo``: two optimizer steps of each training script with
-  ``--use_cpu false`` (DPO and GRPO from the SFT run), the adapter written.
+  ``--use_cpu false`` (DPO and GRPO from the SFT run), the adapter written and, on a GPU, memory allocated beyond
+  what earlier checks left.
 
 It needs the tokenizer only (the embedded model's, from its conversion cache), never model weights, so it fits a
-machine the real model cannot be copied to. A JSON report (``--out``) lists each check's status, seconds, figures
-and, for a failure, the traceback. Exit status 1 if any check failed.
+machine the real model cannot be copied to. Run it from a checkout with the dev extras: it builds the tests' tiny
+Llama (tests/conftest.py imports pytest). A JSON report (``--out``) lists the versions and each check's status,
+seconds, figures and, for a failure, the traceback. Exit status 1 if any check failed.
 """
 
 from __future__ import annotations
