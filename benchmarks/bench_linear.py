@@ -36,6 +36,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from benchmarks.bench_optimizer import add_layer_shape_args
 from train.fast_generation import weight_first_forward
 
 IMPLEMENTATIONS = ("F.linear", "weight-first", "mkl-packed", "int8-dynamic")
@@ -121,10 +122,7 @@ def measure(names: Sequence[str], weights: Sequence[torch.Tensor], rows: int, st
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_linear", description=__doc__.splitlines()[0])
-    parser.add_argument("--hidden", type=int, default=576)
-    parser.add_argument("--intermediate", type=int, default=1536)
-    parser.add_argument("--kv", type=int, default=192, help="key/value projection width (kv heads x head size)")
-    parser.add_argument("--layers", type=int, default=30)
+    add_layer_shape_args(parser)
     parser.add_argument("--vocab", type=int, default=49152)
     parser.add_argument("--rows", type=int, nargs="+", default=[8], help="input rows per call (default: 8)")
     parser.add_argument("--steps", type=int, default=20)

@@ -46,12 +46,17 @@ def step_milliseconds(shapes: Sequence[tuple[int, int]], options: dict[str, bool
     return (time.perf_counter() - start) / steps * 1000
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_optimizer", description=__doc__.splitlines()[0])
+def add_layer_shape_args(parser: argparse.ArgumentParser) -> None:
+    """``--hidden --intermediate --kv --layers``: the decoder's linear shapes, SmolLM2-135M's by default."""
     parser.add_argument("--hidden", type=int, default=576)
     parser.add_argument("--intermediate", type=int, default=1536)
     parser.add_argument("--kv", type=int, default=192, help="key/value projection width (kv heads x head size)")
     parser.add_argument("--layers", type=int, default=30)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_optimizer", description=__doc__.splitlines()[0])
+    add_layer_shape_args(parser)
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--steps", type=int, default=20)
     args = parser.parse_args(argv)
