@@ -13,8 +13,10 @@ import torch
 from wsl_env.envs.common import ROLLOUT_ATTENTION, eos_ids_of
 from wsl_env.models import EMBEDDED_ALIAS, load_model
 from wsl_env.prompt import SYSTEM_PROMPT, render_prompt
+from wsl_env.rollout.figure_guard import MODES as FIGURE_GUARD_MODES
+from wsl_env.rollout.figure_guard import FigureGuard, FigureGuardProcessor
 from wsl_env.rollout.generation import Sampling, choose_tokens, decode
-from wsl_env.rollout.guards import HashtagCap, HashtagCapProcessor
+from wsl_env.rollout.guards import Guard, Guards, HashtagCap, HashtagCapProcessor
 from wsl_env.schema import TaskLike, as_task
 
 
@@ -50,6 +52,9 @@ class LLMAgent:
         backend: ``"engine"`` (default) or ``"hf"``.
         hashtag_cap: in :meth:`generate`, never write more ``#`` than the task's ``max_hashtags``
             (:mod:`wsl_env.rollout.guards`: a decoding-time mask, off by default so that figures measure the model).
+        figure_guard: in :meth:`generate`, ``"copy"`` writes only the context's figures as written there, and
+            ``"claims"`` only those the claims reader does not call false where they are written
+            (:mod:`wsl_env.rollout.figure_guard`; off by default).
     """
 
     name = "llm"
@@ -68,14 +73,18 @@ class LLMAgent:
         system_prompt: str | None = SYSTEM_PROMPT,
         backend: str = "engine",
         hashtag_cap: bool = False,
+        figure_guard: str | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if backend not in ("engine", "hf"):
             raise ValueError(f"backend must be 'engine' or 'hf', got {backend!r}")
+        if figure_guard is not None and figure_guard not in FIGURE_GUARD_MODES:
+            raise ValueError(f"figure_guard must be None or one of {FIGURE_GUARD_MODES}, got {figure_guard!r}")
         self.sampling = Sampling(do_sample=do_sample, temperature=temperature, top_p=top_p, top_k=top_k)
         self.backend = backend
         self.hashtag_cap = hashtag_cap
+        self.figure_guard = figure_guard
         if isinstance(model, tuple):
             self.model, self.tokenizer = model
         else:
@@ -106,18 +115,24 @@ class LLMAgent:
         tasks = [as_task(t) for t in tasks]
         prompts = [render_prompt(self.tokenizer, t, self.system_prompt) for t in tasks]
         limits = [t.constraints.max_hashtags for t in tasks] if self.hashtag_cap else None
-        return self.generate_prompts(prompts, max_new_tokens=max_new_tokens, progress=progress, hashtag_limits=limits)
+        return self.generate_prompts(prompts, max_new_tokens=max_new_tokens, progress=progress, hashtag_limits=limits,
+                                     guard_tasks=tasks if self.figure_guard else None)
 
     @torch.inference_mode()
     def generate_prompts(self, prompts: Sequence[str], max_new_tokens: int = 128, progress: bool = False,
-                         hashtag_limits: Sequence[int | None] | None = None) -> list[str]:
+                         hashtag_limits: Sequence[int | None] | None = None,
+                         guard_tasks: Sequence[TaskLike] | None = None) -> list[str]:
         """Completions for already-templated prompt strings (used by serving and the trainers' samplers).
 
         ``hashtag_limits`` (one per prompt, ``None`` for no limit) caps the ``#`` each completion may write
-        (:mod:`wsl_env.rollout.guards`).
+        (:mod:`wsl_env.rollout.guards`). ``guard_tasks`` (one per prompt) are the tasks the agent's
+        ``figure_guard`` holds each completion's figures to; it is required when that guard is on.
         """
         if hashtag_limits is not None and len(hashtag_limits) != len(prompts):
             raise ValueError(f"got {len(hashtag_limits)} hashtag limits for {len(prompts)} prompts")
+        if self.figure_guard is not None and (guard_tasks is None or len(guard_tasks) != len(prompts)):
+            raise ValueError(f"figure_guard={self.figure_guard!r} needs one task per prompt (guard_tasks), got "
+                             f"{'none' if guard_tasks is None else len(guard_tasks)} for {len(prompts)} prompts")
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
         outputs: list[str] = [""] * len(prompts)
         batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
@@ -133,7 +148,9 @@ class LLMAgent:
         for batch in batches:
             texts = [prompts[i] for i in batch]
             limits = [hashtag_limits[i] for i in batch] if hashtag_limits is not None else None
-            for index, ids in zip(batch, self._generate_ids(texts, max_new_tokens, generator, limits), strict=True):
+            guarded = [guard_tasks[i] for i in batch] if self.figure_guard and guard_tasks is not None else None
+            for index, ids in zip(batch, self._generate_ids(texts, max_new_tokens, generator, limits, guarded),
+                                  strict=True):
                 self.stats.new_tokens += len(ids)
                 outputs[index] = self.tokenizer.decode(ids, skip_special_tokens=True).strip()
             if bar is not None:
@@ -145,22 +162,36 @@ class LLMAgent:
         return outputs
 
     def _generate_ids(self, texts: list[str], max_new_tokens: int, generator: torch.Generator,
-                      limits: list[int | None] | None = None) -> list[list[int]]:
-        """New token ids per prompt text (EOS included when reached, no padding); ``limits``: hashtag caps."""
+                      limits: list[int | None] | None = None,
+                      guard_tasks: list[TaskLike] | None = None) -> list[list[int]]:
+        """New token ids per prompt text (EOS included when reached, no padding); ``limits``: hashtag caps;
+        ``guard_tasks``: the tasks of the figure guard.
+        """
         eos = eos_ids_of(self.model, self.tokenizer)
         if self.backend == "engine":
             ids = [self.tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
-            cap = None if limits is None else HashtagCap.for_model(self.model, self.tokenizer, limits, eos)
+            guards: list[Guard] = []
+            if limits is not None:
+                guards.append(HashtagCap.for_model(self.model, self.tokenizer, limits, eos))
+            if guard_tasks is not None and self.figure_guard is not None:
+                guards.append(FigureGuard.for_model(self.model, self.tokenizer, guard_tasks, self.figure_guard))
+            cap = None if not guards else guards[0] if len(guards) == 1 else Guards(guards)
             return decode(self.model, ids, max_new_tokens, eos, self.tokenizer.pad_token_id, self.sampling, generator,
                           cap=cap)
         enc = self.tokenizer(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False
                              ).to(self.model.device)
         kwargs = self._generation_kwargs(max_new_tokens)
+        processors: list[Any] = []
         if limits is not None:
+            processors.append(HashtagCapProcessor.for_model(self.model, self.tokenizer, limits, eos,
+                                                            prompt_length=enc["input_ids"].shape[1]))
+        if guard_tasks is not None and self.figure_guard is not None:
+            processors.append(FigureGuardProcessor.for_model(self.model, self.tokenizer, guard_tasks, self.figure_guard,
+                                                             prompt_length=enc["input_ids"].shape[1]))
+        if processors:
             from transformers import LogitsProcessorList
 
-            kwargs["logits_processor"] = LogitsProcessorList([HashtagCapProcessor.for_model(
-                self.model, self.tokenizer, limits, eos, prompt_length=enc["input_ids"].shape[1])])
+            kwargs["logits_processor"] = LogitsProcessorList(processors)
         out = self.model.generate(**enc, **kwargs)
         rows = []
         for ids in out[:, enc["input_ids"].shape[1] :].tolist():

@@ -46,6 +46,7 @@ class EvalConfig:
     progress: bool = True
     dtype: str = "auto"
     hashtag_cap: bool = False
+    figure_guard: str | None = None
 
 
 def select_suite(tasks: Sequence[Task], suite: str) -> list[Task]:
@@ -62,7 +63,8 @@ def build_agent(config: EvalConfig) -> Any:
         raise ValueError(f"unknown agent {config.agent!r}; choose one of {list(EVAL_AGENTS)}")
     if config.agent == "llm":
         return make_agent("llm", model=config.model, adapter=config.adapter, seed=config.seed,
-                          batch_size=config.batch_size, dtype=config.dtype, hashtag_cap=config.hashtag_cap)
+                          batch_size=config.batch_size, dtype=config.dtype, hashtag_cap=config.hashtag_cap,
+                          figure_guard=config.figure_guard)
     if config.agent == "random":
         return make_agent("random", seed=config.seed)
     return make_agent(config.agent)
@@ -135,6 +137,7 @@ def write_outputs(out: Path, rows: Sequence[dict[str, Any]], summary: dict[str, 
     config = summary["config"]
     title = f"{config['agent']}" + (f" + {Path(config['adapter']).name}" if config.get("adapter") else "")
     title += " (hashtag cap)" if config.get("hashtag_cap") else ""
+    title += f" (figure guard: {config['figure_guard']})" if config.get("figure_guard") else ""
     bar_chart(summary["per_category"], out / "report.png", f"{title} on {config['tasks']} (per category)")
     table = markdown_table(
         ["category", "n", *METRIC_NAMES],
@@ -175,11 +178,16 @@ def parse_args(argv: list[str] | None = None) -> EvalConfig:
     parser.add_argument("--hashtag-cap", action="store_true",
                         help="llm agent: mask '#' tokens once a post has written its task's max_hashtags "
                              "(wsl_env.rollout.guards; off by default, so figures measure the model alone)")
+    parser.add_argument("--figure-guard", choices=["copy", "claims"], default=None,
+                        help="llm agent: write only the context's figures (copy), and only where the claims "
+                             "reader does not call them false (claims) (wsl_env.rollout.figure_guard; off by default)")
     args = parser.parse_args(argv)
     if args.max_new_tokens < 1:
         parser.error("--max-new-tokens must be >= 1")
     if args.adapter is not None and args.agent != "llm":  # it would only name the report
         parser.error(f"--adapter applies to --agent llm only, not {args.agent}")
+    if args.figure_guard is not None and args.agent != "llm":
+        parser.error(f"--figure-guard applies to --agent llm only, not {args.agent}")
     if args.limit is not None and args.limit < 1:  # a negative slice would silently drop tasks from the end
         parser.error(f"--limit must be >= 1, got {args.limit}")
     if args.batch_size < 1:

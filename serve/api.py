@@ -51,7 +51,8 @@ async def generate(body: GenerateRequest, request: Request) -> JSONResponse:
         max_new = fit_context(state, len(prompt_ids), body.max_tokens)
         params = SamplingParams(max_new_tokens=max_new, temperature=body.temperature, top_p=body.top_p,
                                 seed=body.seed,
-                                max_hashtags=task.constraints.max_hashtags if body.hashtag_cap else None)
+                                max_hashtags=task.constraints.max_hashtags if body.hashtag_cap else None,
+                                figure_guard=body.figure_guard, guard_task=task if body.figure_guard else None)
         result = await asyncio.wrap_future(state.engine.submit(prompt_ids, version, params))
         completion = result.completions[0]
         text = completion.text.strip()

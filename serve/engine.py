@@ -27,6 +27,8 @@ from serve.config import BASE_VERSION, ServerConfig
 from serve.stops import StopScanner, truncate_at_stop
 from wsl_env.artifacts import Adapter
 from wsl_env.prompt import render_prompt
+from wsl_env.rollout.figure_guard import MODES as FIGURE_GUARD_MODES
+from wsl_env.rollout.figure_guard import FigureGuardProcessor
 from wsl_env.rollout.guards import HashtagCapProcessor
 from wsl_env.schema import TaskLike
 
@@ -47,12 +49,18 @@ class SamplingParams:
     stop: tuple[str, ...] = ()
     seed: int | None = None
     max_hashtags: int | None = None  # a decoding-time cap on "#" (wsl_env.rollout.guards); None: no cap
+    figure_guard: str | None = None  # "copy" or "claims" (wsl_env.rollout.figure_guard); needs guard_task
+    guard_task: Any = None  # the task whose context the figure guard holds the figures to
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1 or self.n < 1 or self.temperature < 0 or not 0 < self.top_p <= 1:
             raise ValueError("need max_new_tokens >= 1, n >= 1, temperature >= 0 and 0 < top_p <= 1")
         if self.max_hashtags is not None and self.max_hashtags < 0:
             raise ValueError(f"max_hashtags must be >= 0 or None, got {self.max_hashtags}")
+        if self.figure_guard is not None and self.figure_guard not in FIGURE_GUARD_MODES:
+            raise ValueError(f"figure_guard must be None or one of {FIGURE_GUARD_MODES}, got {self.figure_guard!r}")
+        if self.figure_guard is not None and self.guard_task is None:
+            raise ValueError("figure_guard needs guard_task, the task whose figures the post may write")
 
 
 @dataclass(frozen=True)
@@ -299,9 +307,16 @@ class Engine:
             "num_return_sequences": copies,
             "streamer": streamer,
         }
+        processors: list[Any] = []
         if params.max_hashtags is not None:
-            kwargs["logits_processor"] = LogitsProcessorList([HashtagCapProcessor.for_model(
-                self.model, self.tokenizer, [params.max_hashtags] * copies, self._eos_ids, prompt_length=ids.shape[1])])
+            processors.append(HashtagCapProcessor.for_model(
+                self.model, self.tokenizer, [params.max_hashtags] * copies, self._eos_ids, prompt_length=ids.shape[1]))
+        if params.figure_guard is not None:
+            processors.append(FigureGuardProcessor.for_model(
+                self.model, self.tokenizer, [params.guard_task] * copies, params.figure_guard,
+                prompt_length=ids.shape[1]))
+        if processors:
+            kwargs["logits_processor"] = LogitsProcessorList(processors)
         if params.temperature > 0:
             kwargs.update(do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=0)
         else:  # silence the model's own sampling defaults, which greedy decoding ignores

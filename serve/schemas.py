@@ -56,6 +56,9 @@ class GenerateRequest(StrictModel):
     seed: int | None = None
     hashtag_cap: bool = Field(default=False, description="never write more '#' than the task's max_hashtags "
                                                          "(a decoding-time mask)")
+    figure_guard: Literal["copy", "claims"] | None = Field(
+        default=None, description="write only the context's figures ('copy'), and only where the claims reader "
+                                  "does not call them false ('claims') (a decoding-time mask)")
 
     @model_validator(mode="after")
     def _one_task_form(self) -> GenerateRequest:

@@ -41,6 +41,14 @@ def test_llm_agent_reports_tokens_per_second(task_file, tmp_path, tiny_model_dir
     assert summary["weights_dtype"] == "float32" and summary["config"]["dtype"] == "float32"
 
 
+def test_llm_agent_with_the_figure_guard(task_file, tmp_path, tiny_model_dir) -> None:
+    out = tmp_path / "guarded"
+    summary = main(["--tasks", str(task_file), "--agent", "llm", "--model", str(tiny_model_dir), "--limit", "3",
+                    "--max-new-tokens", "4", "--out", str(out), "--no-progress", "--figure-guard", "claims"])
+    assert summary["config"]["figure_guard"] == "claims"
+    assert "(figure guard: claims)" in (out / "report.md").read_text()
+
+
 def test_suites_filter_tasks() -> None:
     tasks = TaskGenerator(seed=1).sample(30)
     answer = [t for t in tasks if t.expected_behavior == "answer"]
@@ -74,6 +82,7 @@ def test_bad_arguments(tmp_path, argv) -> None:
     (["--limit", "0"], "--limit must be >= 1"),
     (["--batch-size", "0"], "--batch-size must be >= 1"),
     (["--adapter", "artifacts/sft"], "--adapter applies to --agent llm only"),  # the template agent uses no model
+    (["--figure-guard", "claims"], "--figure-guard applies to --agent llm only"),
 ])
 def test_bad_counts_are_parser_errors(tmp_path, capsys, flags: list[str], message: str) -> None:
     with pytest.raises(SystemExit):

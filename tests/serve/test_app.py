@@ -115,6 +115,27 @@ def test_generate_hashtag_cap_passes_the_tasks_limit(make_client: Any, make_task
     assert [p.max_hashtags for p in seen] == [expected]
 
 
+@pytest.mark.parametrize("guard", ["copy", "claims", None])
+def test_generate_figure_guard_passes_the_task(make_client: Any, make_task: Any, monkeypatch: Any,
+                                               guard: str | None) -> None:
+    seen: list[SamplingParams] = []
+    submit = Engine.submit
+
+    def spy(self: Engine, ids: Any, version: str, params: SamplingParams, *args: Any, **kwargs: Any) -> Any:
+        seen.append(params)
+        return submit(self, ids, version, params, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "submit", spy)
+    task = make_task()
+    with make_client() as client:
+        response = client.post("/generate", json={"task": task, "max_tokens": 4, "figure_guard": guard})
+        bad = client.post("/generate", json={"task": task, "max_tokens": 4, "figure_guard": "strict"})
+    assert response.status_code == 200 and bad.status_code == 422
+    (params,) = seen
+    assert params.figure_guard == guard
+    assert (params.guard_task.context == task["context"]) if guard else params.guard_task is None
+
+
 @pytest.mark.parametrize("adapter", ["v2", "base"])
 def test_generate_instruction_form_with_a_picked_version(make_client: Any, adapter: str) -> None:
     body = {"instruction": "Write a recap.", "context": "Slater 9.5", "adapter": adapter, "max_tokens": 3}

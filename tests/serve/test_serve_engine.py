@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 from serve.engine import Engine, EngineNotReadyError, SamplingParams, public_model_name
 from wsl_env.prompt import render_prompt
@@ -58,6 +59,37 @@ def test_hashtag_cap_keeps_every_hash_token_out(engine: Engine) -> None:
     assert int(marks.sum()) > 0
     with pytest.raises(ValueError, match="max_hashtags"):
         SamplingParams(max_new_tokens=8, max_hashtags=-1)
+
+
+def test_figure_guard_writes_only_the_tasks_figures(engine: Engine, make_task: Any) -> None:
+    import re
+
+    from wsl_env.rollout.figure_guard import context_figures
+
+    task = make_task(context="Kai Moana 17.10 (9.10 + 8.00) def. Leo Santos 13.65.")
+    ids = engine.encode_task(task)
+    digits = [engine.tokenizer.convert_tokens_to_ids(d) for d in "0123456789"]
+    head = engine.model.get_output_embeddings()
+    bonus = torch.zeros(head.out_features)
+    bonus[digits] = 8.0  # a model that likes digits: unguarded it writes numbers the context lacks
+    hook = head.register_forward_hook(lambda module, args, output: output + bonus)
+    try:
+        written = 0
+        for mode in ("copy", "claims"):
+            params = SamplingParams(max_new_tokens=12, temperature=1.0, n=4, seed=3, figure_guard=mode,
+                                    guard_task=task)
+            for completion in engine.run(ids, "v1", params).completions:
+                numbers = re.findall(r"\d[\d.,]*", re.sub(r"(?m)^\d{1,2}[.)]", "", completion.text))
+                figures = context_figures(task["context"])
+                assert all(any(f.startswith(n.rstrip(".,")) for f in figures) for n in numbers), completion.text
+                written += len(numbers)
+    finally:
+        hook.remove()
+    assert written
+    with pytest.raises(ValueError, match="guard_task"):
+        SamplingParams(max_new_tokens=8, figure_guard="claims")
+    with pytest.raises(ValueError, match="figure_guard must be"):
+        SamplingParams(max_new_tokens=8, figure_guard="strict", guard_task=task)
 
 
 def test_task_prompt_is_the_one_render_prompt(engine: Engine, make_task: Any) -> None:

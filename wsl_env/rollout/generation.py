@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from wsl_env.rollout.engine import RolloutEngine
-from wsl_env.rollout.guards import HashtagCap
+from wsl_env.rollout.guards import Guard
 
 
 @dataclass(frozen=True)
@@ -71,12 +71,13 @@ def decode(
     pad_token_id: int,
     sampling: Sampling = Sampling(),
     generator: torch.Generator | None = None,
-    cap: HashtagCap | None = None,
+    cap: Guard | None = None,
 ) -> list[list[int]]:
     """New token ids for each prompt, stopping a row at its first EOS (which is included) or the budget.
 
-    ``cap`` (a :class:`~wsl_env.rollout.guards.HashtagCap` over the prompts) masks ``#`` tokens from each row that
-    has used up its hashtag limit.
+    ``cap`` (a :class:`~wsl_env.rollout.guards.Guard` over the prompts: the hashtag cap, the figure guard of
+    :mod:`wsl_env.rollout.figure_guard`, or both as a :class:`~wsl_env.rollout.guards.Guards`) masks each step's
+    logits before the choice and follows the tokens chosen.
     """
     if max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")

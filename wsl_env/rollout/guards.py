@@ -22,7 +22,7 @@ the byte-fallback token ``<0x23>``); :class:`HashtagCap` applies the cap in the 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 
@@ -90,6 +90,33 @@ def _end_id(eos_id: object) -> int:
     return eos_id
 
 
+class Guard(Protocol):
+    """What the decoding loop (:func:`~wsl_env.rollout.generation.decode`) asks of a guard: ``mask`` the logits of
+    the live rows (row ``j`` of ``logits`` is prompt ``rows[j]``) before each choice, then ``update`` with the tokens
+    chosen.
+    """
+
+    def mask(self, logits: torch.Tensor, rows: Sequence[int]) -> torch.Tensor: ...
+
+    def update(self, tokens: torch.Tensor, rows: Sequence[int]) -> None: ...
+
+
+class Guards:
+    """Several guards as one: each masks in turn, and each follows every chosen token."""
+
+    def __init__(self, guards: Sequence[Guard]) -> None:
+        self.guards = list(guards)
+
+    def mask(self, logits: torch.Tensor, rows: Sequence[int]) -> torch.Tensor:
+        for guard in self.guards:
+            logits = guard.mask(logits, rows)
+        return logits
+
+    def update(self, tokens: torch.Tensor, rows: Sequence[int]) -> None:
+        for guard in self.guards:
+            guard.update(tokens, rows)
+
+
 class _Cap:
     """What both caps hold: the ``#`` count of every token id, each row's limit and the end token."""
 
@@ -144,4 +171,4 @@ class HashtagCapProcessor(_Cap):
         return _mask_over(scores, self.marks, self.limits - used, self.eos_id, self.most)
 
 
-__all__ = ["NO_LIMIT", "HashtagCap", "HashtagCapProcessor", "end_token", "hash_marks"]
+__all__ = ["NO_LIMIT", "Guard", "Guards", "HashtagCap", "HashtagCapProcessor", "end_token", "hash_marks"]

@@ -132,3 +132,29 @@ def test_agent_rejects_limits_that_do_not_match_the_prompts(tokenizer, tiny_mode
     with pytest.raises(ValueError, match="2 hashtag limits for 1 prompts"):
         agent.generate_prompts(["hi"], max_new_tokens=2, hashtag_limits=[0, 1])
 
+
+
+class _Ban:
+    """A guard that bans one token id and records the tokens it is shown."""
+
+    def __init__(self, token: int) -> None:
+        self.token, self.seen = token, []
+
+    def mask(self, logits: torch.Tensor, rows) -> torch.Tensor:
+        out = logits.clone()
+        out[:, self.token] = float("-inf")
+        return out
+
+    def update(self, tokens: torch.Tensor, rows) -> None:
+        self.seen.append((tokens.tolist(), list(rows)))
+
+
+def test_guards_apply_every_mask_and_follow_every_token() -> None:
+    from wsl_env.rollout.guards import Guards
+
+    first, second = _Ban(0), _Ban(2)
+    both = Guards([first, second])
+    masked = both.mask(torch.zeros(2, 4), [3, 5])
+    assert torch.isinf(masked[:, [0, 2]]).all() and (masked[:, [1, 3]] == 0).all()
+    both.update(torch.tensor([1, 3]), [3, 5])
+    assert first.seen == second.seen == [([1, 3], [3, 5])]
