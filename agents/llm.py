@@ -130,6 +130,9 @@ class LLMAgent:
         """
         if hashtag_limits is not None and len(hashtag_limits) != len(prompts):
             raise ValueError(f"got {len(hashtag_limits)} hashtag limits for {len(prompts)} prompts")
+        if self.figure_guard is None and guard_tasks is not None:
+            raise ValueError("guard_tasks given but this agent has no figure_guard: make it with figure_guard='copy' "
+                             "or 'claims'")
         if self.figure_guard is not None and (guard_tasks is None or len(guard_tasks) != len(prompts)):
             raise ValueError(f"figure_guard={self.figure_guard!r} needs one task per prompt (guard_tasks), got "
                              f"{'none' if guard_tasks is None else len(guard_tasks)} for {len(prompts)} prompts")
@@ -148,7 +151,7 @@ class LLMAgent:
         for batch in batches:
             texts = [prompts[i] for i in batch]
             limits = [hashtag_limits[i] for i in batch] if hashtag_limits is not None else None
-            guarded = [guard_tasks[i] for i in batch] if self.figure_guard and guard_tasks is not None else None
+            guarded = [guard_tasks[i] for i in batch] if guard_tasks is not None else None
             for index, ids in zip(batch, self._generate_ids(texts, max_new_tokens, generator, limits, guarded),
                                   strict=True):
                 self.stats.new_tokens += len(ids)
@@ -170,7 +173,7 @@ class LLMAgent:
         eos = eos_ids_of(self.model, self.tokenizer)
         if self.backend == "engine":
             ids = [self.tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
-            guards: list[Guard] = []
+            guards: list[Guard] = []  # the figure guard after the cap (wsl_env.rollout.figure_guard)
             if limits is not None:
                 guards.append(HashtagCap.for_model(self.model, self.tokenizer, limits, eos))
             if guard_tasks is not None and self.figure_guard is not None:
@@ -187,7 +190,7 @@ class LLMAgent:
                                                             prompt_length=enc["input_ids"].shape[1]))
         if guard_tasks is not None and self.figure_guard is not None:
             processors.append(FigureGuardProcessor.for_model(self.model, self.tokenizer, guard_tasks, self.figure_guard,
-                                                             prompt_length=enc["input_ids"].shape[1]))
+                                                             prompt_length=enc["input_ids"].shape[1], eos_ids=eos))
         if processors:
             from transformers import LogitsProcessorList
 

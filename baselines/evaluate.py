@@ -23,6 +23,7 @@ from baselines.report import METRIC_NAMES, bar_chart, fmt, markdown_table, summa
 from baselines.suites import resolve_task_arg
 from wsl_env.io import atomic_write_text
 from wsl_env.models import EMBEDDED_ALIAS
+from wsl_env.rollout.figure_guard import MODES as FIGURE_GUARD_MODES
 from wsl_env.schema import Task
 
 SUITES: dict[str, str] = {"structure": "structure", "accuracy": "fact", "safety": "safety", "all": "total"}
@@ -178,7 +179,7 @@ def parse_args(argv: list[str] | None = None) -> EvalConfig:
     parser.add_argument("--hashtag-cap", action="store_true",
                         help="llm agent: mask '#' tokens once a post has written its task's max_hashtags "
                              "(wsl_env.rollout.guards; off by default, so figures measure the model alone)")
-    parser.add_argument("--figure-guard", choices=["copy", "claims"], default=None,
+    parser.add_argument("--figure-guard", choices=FIGURE_GUARD_MODES, default=None,
                         help="llm agent: write only the context's figures (copy), and only where the claims "
                              "reader does not call them false (claims) (wsl_env.rollout.figure_guard; off by default)")
     args = parser.parse_args(argv)

@@ -1,7 +1,7 @@
 r"""Human labels for posts written with and without a decoding-time guard, blind to which is which.
 
     python scripts/guard_label_study.py build --tasks written-dev --run plain=runs/eval/shipped-written-dev \
-        --run claims=runs/eval/guard-claims-written-dev --out data/claims/guard/written-dev
+        --run claims=runs/eval/fg-claims-written-dev --out data/claims/guard/written-dev
     # two annotators label each part-K.jsonl into labels-K-a.jsonl and labels-K-b.jsonl (data/claims/README.md's
     # rules); the developer settles their disagreements in adjudication.jsonl
     python scripts/guard_label_study.py score data/claims/guard/written-dev
@@ -9,13 +9,14 @@ r"""Human labels for posts written with and without a decoding-time guard, blind
 ``build`` reads each run's ``results.jsonl`` (``python -m baselines.evaluate`` output on the same tasks) and keeps
 the answer-tasks' posts that have a number. A post two runs wrote alike is one item, labelled once. Items get
 neutral ids in a seeded random order and are split into parts for the annotators; ``key.json`` says which runs
-wrote each item and must not be shown to them. Every number of a post is listed (``metrics.numbers``), as
-``scripts/build_claim_set.py`` lists them, without any verdict of the claims metric.
+wrote each item and must not be shown to them. Every number of a post is listed (``metrics.numbers``; unlike
+``scripts/build_claim_set.py``, with no cap on how many), without any verdict of the claims metric.
 
 ``score`` prints, per run, what the labels say of its posts: numbers labelled true, misattributed, unsupported and
 unclear, and per answer-task (a post without numbers, or a refusal, has none) the true and the false ones; beside
-them the annotators' agreement and the claims metric's verdicts on the same numbers. Labels are the adjudicated
-ones where the annotators differed; until every disagreement is settled, ``score`` lists the open ones and stops.
+them the annotators' agreement and the claims metric's verdicts on the same numbers. Labels are merged as
+``scripts/merge_claim_labels.py`` merges a claim batch: the adjudicated label where the annotators differed; until
+every disagreement is settled, ``score`` lists the open ones and stops.
 """
 
 from __future__ import annotations
@@ -28,18 +29,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout, ahead of any installed copy
 
+from merge_claim_labels import FALSE_LABELS, LABELS, agreement, labels_by_claim, merge, read_jsonl  # noqa: E402
+
 from baselines.suites import resolve_task_arg  # noqa: E402
-from metrics.claims import FALSE_VERDICTS, claims  # noqa: E402
+from metrics.claim_labels import matched_claims  # noqa: E402
+from metrics.claims import FALSE_VERDICTS  # noqa: E402
 from metrics.numbers import extract_numbers  # noqa: E402
-
-LABELS = ("true", "misattributed", "unsupported", "unclear")
-FALSE_LABELS = ("misattributed", "unsupported")
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -51,7 +49,7 @@ def build(tasks_arg: str, runs: dict[str, Path], out: Path, seed: int = 0, parts
     tasks = {t.id: t for t in resolve_task_arg(tasks_arg) if t.expected_behavior == "answer"}
     posts: dict[tuple[str, str], list[str]] = {}
     for name, run in runs.items():
-        rows = {r["id"]: r for r in _read_jsonl(run / "results.jsonl")}
+        rows = {r["id"]: r for r in read_jsonl([run / "results.jsonl"])}
         missing = sorted(set(tasks) - set(rows))
         if missing:
             raise ValueError(f"{run} has no post for {len(missing)} answer-tasks of {tasks_arg}, e.g. {missing[0]}")
@@ -81,52 +79,35 @@ def build(tasks_arg: str, runs: dict[str, Path], out: Path, seed: int = 0, parts
     return {"items": len(items), "numbers": sum(len(i["claims"]) for i in items)}
 
 
-def _labels(path: Path) -> dict[tuple[str, int], str]:
-    out = {}
-    for row in _read_jsonl(path):
-        for label in row["labels"]:
-            if label["label"] not in LABELS:
-                raise ValueError(f"{path}: {row['id']} at {label['start']}: unknown label {label['label']!r}")
-            out[(row["id"], int(label["start"]))] = label["label"]
-    return out
-
-
 def score(directory: Path) -> dict[str, Any]:
-    """The labels' figures per run (see the module docstring); raises while disagreements are unsettled."""
+    """The labels' figures per run (see the module docstring); stops while disagreements are unsettled."""
     meta = json.loads((directory / "key.json").read_text())
-    items = {i["id"]: i for i in _read_jsonl(directory / "unlabelled.jsonl")}
-    wanted = {(i, c["start"]) for i, item in items.items() for c in item["claims"]}
-    first: dict[tuple[str, int], str] = {}
-    second: dict[tuple[str, int], str] = {}
-    for k in range(1, meta["parts"] + 1):
-        first.update(_labels(directory / f"labels-{k}-a.jsonl"))
-        second.update(_labels(directory / f"labels-{k}-b.jsonl"))
+    items = [i | {"split": "guard", "source": "blind"} for i in read_jsonl([directory / "unlabelled.jsonl"])]
+    parts = range(1, meta["parts"] + 1)
+    first = labels_by_claim([directory / f"labels-{k}-a.jsonl" for k in parts])
+    second = labels_by_claim([directory / f"labels-{k}-b.jsonl" for k in parts])
+    wanted = {(i["id"], int(c["start"])) for i in items for c in i["claims"]}
     for name, got in (("a", first), ("b", second)):
         if set(got) != wanted:
-            raise ValueError(f"annotator {name}'s labels cover {len(set(got) & wanted)} of {len(wanted)} numbers")
+            raise ValueError(f"annotator {name}'s labels cover {len(set(got) & wanted)} of {len(wanted)} numbers "
+                             f"and {len(set(got) - wanted)} numbers no item lists")
     settled_path = directory / "adjudication.jsonl"
-    settled = {(r["id"], int(r["start"])): r["label"] for r in _read_jsonl(settled_path)} if settled_path.exists() \
-        else {}
-    open_ = sorted(k for k in wanted if first[k] != second[k] and k not in settled)
+    settled = {(r["id"], int(r["start"])): r for r in read_jsonl([settled_path])} if settled_path.exists() else {}
+    open_ = sorted(k for k in wanted if first[k]["label"] != second[k]["label"] and k not in settled)
     if open_:
         for item_id, start in open_:
-            print(json.dumps({"id": item_id, "start": start, "a": first[(item_id, start)],
-                              "b": second[(item_id, start)]}))
+            print(json.dumps({"id": item_id, "start": start, "a": first[(item_id, start)]["label"],
+                              "b": second[(item_id, start)]["label"]}))
         raise SystemExit(f"{len(open_)} disagreements to settle in {settled_path}")
-    final = {k: settled.get(k, first[k]) for k in wanted}
-    agree = sum(first[k] == second[k] for k in wanted)
-    agree_false = sum((first[k] in FALSE_LABELS) == (second[k] in FALSE_LABELS) for k in wanted)
+    rows, pairs = merge(items, first, second, settled)
     per_run: dict[str, Counter[str]] = {name: Counter() for name in meta["runs"]}
-    for item_id, info in meta["items"].items():
-        item = items[item_id]
-        verdicts = {c.start: c.verdict for c in claims(item["task"] | {"expected_behavior": "answer"},
-                                                       item["response"])}
-        for name in info["runs"]:
+    for row in rows:
+        row["task"] = row["task"] | {"expected_behavior": "answer"}
+        for name in meta["items"][row["id"]]["runs"]:
             per_run[name]["posts"] += 1
-            for c in item["claims"]:
-                label = final[(item_id, c["start"])]
+            for labelled, claim in matched_claims(row):
+                label, verdict = labelled["label"], claim.verdict if claim is not None else None
                 per_run[name][label] += 1
-                verdict = verdicts.get(c["start"])
                 per_run[name]["metric_false"] += verdict in FALSE_VERDICTS
                 per_run[name]["both_false"] += verdict in FALSE_VERDICTS and label in FALSE_LABELS
     n_tasks = meta["answer_tasks"]
@@ -138,9 +119,10 @@ def score(directory: Path) -> dict[str, Any]:
                        "true_share": c["true"] / numbers if numbers else None,
                        "true_per_task": c["true"] / n_tasks, "false_per_task": false / n_tasks,
                        "metric_false": c["metric_false"], "metric_and_labels_false": c["both_false"]}
+    agreed = agreement(pairs)
     return {"tasks": meta["tasks"], "answer_tasks": n_tasks, "numbers": len(wanted),
-            "annotator_agreement": agree / len(wanted), "agreement_false_or_not": agree_false / len(wanted),
-            "settled": len(settled), "runs": table}
+            "annotator_agreement": agreed["exact_agreement"], "agreement_false_or_not": agreed["binary_agreement"],
+            "cohen_kappa": agreed["cohen_kappa"], "settled": agreed["disagreements"], "runs": table}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 LABELS = ("true", "misattributed", "unsupported", "unclear")
-_FALSE = frozenset({"misattributed", "unsupported"})
+FALSE_LABELS = frozenset({"misattributed", "unsupported"})
 
 
 def read_jsonl(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
@@ -55,7 +55,7 @@ def cohen_kappa(pairs: Sequence[tuple[str, str]]) -> float:
 
 
 def agreement(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    binary = [(a in _FALSE, b in _FALSE) for a, b in pairs]
+    binary = [(a in FALSE_LABELS, b in FALSE_LABELS) for a, b in pairs]
     return {
         "claims": len(pairs),
         "exact_agreement": round(sum(a == b for a, b in pairs) / len(pairs), 4),

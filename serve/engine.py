@@ -59,8 +59,8 @@ class SamplingParams:
             raise ValueError(f"max_hashtags must be >= 0 or None, got {self.max_hashtags}")
         if self.figure_guard is not None and self.figure_guard not in FIGURE_GUARD_MODES:
             raise ValueError(f"figure_guard must be None or one of {FIGURE_GUARD_MODES}, got {self.figure_guard!r}")
-        if self.figure_guard is not None and self.guard_task is None:
-            raise ValueError("figure_guard needs guard_task, the task whose figures the post may write")
+        if (self.figure_guard is None) != (self.guard_task is None):
+            raise ValueError("figure_guard and guard_task go together: the guard holds the post to that task's figures")
 
 
 @dataclass(frozen=True)
@@ -314,7 +314,7 @@ class Engine:
         if params.figure_guard is not None:
             processors.append(FigureGuardProcessor.for_model(
                 self.model, self.tokenizer, [params.guard_task] * copies, params.figure_guard,
-                prompt_length=ids.shape[1]))
+                prompt_length=ids.shape[1], eos_ids=self._eos_ids))
         if processors:
             kwargs["logits_processor"] = LogitsProcessorList(processors)
         if params.temperature > 0:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from baselines.evaluate import main, select_suite
+from baselines.evaluate import build_agent, main, parse_args, select_suite
 from wsl_env.generator import TaskGenerator
 
 ROW_FIELDS = {"id", "category", "expected_behavior", "response", "structure", "fact", "safety", "total"}
@@ -47,6 +47,9 @@ def test_llm_agent_with_the_figure_guard(task_file, tmp_path, tiny_model_dir) ->
                     "--max-new-tokens", "4", "--out", str(out), "--no-progress", "--figure-guard", "claims"])
     assert summary["config"]["figure_guard"] == "claims"
     assert "(figure guard: claims)" in (out / "report.md").read_text()
+    config = parse_args(["--tasks", str(task_file), "--agent", "llm", "--model", str(tiny_model_dir), "--out",
+                         str(out), "--figure-guard", "copy"])
+    assert build_agent(config).figure_guard == "copy"  # the flag reaches the agent that writes the posts
 
 
 def test_suites_filter_tasks() -> None:

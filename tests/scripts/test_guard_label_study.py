@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import metrics
 from wsl_env.generator import TaskGenerator
 
 _SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "guard_label_study.py"
@@ -63,20 +64,28 @@ def test_score_counts_labels_per_run(study_dir: tuple[Path, list[Any]]) -> None:
     with pytest.raises(SystemExit, match="1 disagreements"):
         study.score(out)
     item = next(i for i, v in json.loads((out / "key.json").read_text())["items"].items() if v["runs"] == ["guard"])
-    _write(out / "adjudication.jsonl", [{"id": item, "start": 2, "label": "true"}])
+    _write(out / "adjudication.jsonl", [{"id": item, "start": 2, "label": "true", "note": "a 3 it posted"}])
     result = study.score(out)
     plain, guard = result["runs"]["plain"], result["runs"]["guard"]
     assert (plain["true"], plain["misattributed"], plain["unsupported"]) == (1, 1, 1)
     assert (guard["true"], guard["misattributed"], guard["unsupported"]) == (2, 1, 0)
     assert plain["false_per_task"] == pytest.approx(2 / 3) and guard["false_per_task"] == pytest.approx(1 / 3)
     assert result["annotator_agreement"] == pytest.approx(3 / 4) and result["settled"] == 1
+    # the metric's columns: its false verdicts on each run's numbers, and those the labels call false too
+    items = {i["id"]: i for i in map(json.loads, (out / "unlabelled.jsonl").read_text().splitlines())}
+    key = json.loads((out / "key.json").read_text())["items"]
+    for run in ("plain", "guard"):
+        verdicts = [c.verdict for i, v in key.items() if run in v["runs"]
+                    for c in metrics.claims(items[i]["task"] | {"expected_behavior": "answer"}, items[i]["response"])]
+        assert result["runs"][run]["metric_false"] == sum(v in metrics.FALSE_VERDICTS for v in verdicts)
+        assert result["runs"][run]["metric_and_labels_false"] <= result["runs"][run]["metric_false"]
 
 
 def test_missing_labels_and_unknown_labels_are_errors(study_dir: tuple[Path, list[Any]]) -> None:
     out, _ = study_dir
     _label(out, "a", {"17.10": "true", "4": "true", "9": "true", "3": "wrong"})
     _label(out, "b", {"17.10": "true", "4": "true", "9": "true", "3": "true"})
-    with pytest.raises(ValueError, match="unknown label"):
+    with pytest.raises(ValueError, match="is not one of"):
         study.score(out)
     (out / "labels-2-a.jsonl").write_text("")
     (out / "labels-1-a.jsonl").write_text("")

@@ -92,3 +92,13 @@ def test_score_request_weights_take_numbers_and_the_gate_flag() -> None:
     assert req.weights == {"fact": 1.0, "safety_gate": False}
     with pytest.raises(ValidationError):
         ScoreRequest.model_validate({"task": task(), "response": 3})  # the response must be text
+
+
+def test_figure_guard_modes_are_the_guards() -> None:
+    from typing import get_args
+
+    from serve.schemas import GenerateRequest
+    from wsl_env.rollout.figure_guard import MODES
+
+    annotation = GenerateRequest.model_fields["figure_guard"].annotation
+    assert set(get_args(get_args(annotation)[0])) == set(MODES)  # Literal[...] | None

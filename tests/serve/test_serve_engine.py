@@ -73,19 +73,25 @@ def test_figure_guard_writes_only_the_tasks_figures(engine: Engine, make_task: A
     bonus = torch.zeros(head.out_features)
     bonus[digits] = 8.0  # a model that likes digits: unguarded it writes numbers the context lacks
     hook = head.register_forward_hook(lambda module, args, output: output + bonus)
+    figures = context_figures(task["context"])
+
+    def numbers(text: str) -> list[str]:
+        return [n.rstrip(".,") for n in re.findall(r"\d[\d.,]*", re.sub(r"(?m)^\d{1,2}[.)](?!\d)", "", text))]
+
     try:
-        written = 0
-        for mode in ("copy", "claims"):
-            params = SamplingParams(max_new_tokens=12, temperature=1.0, n=4, seed=3, figure_guard=mode,
-                                    guard_task=task)
-            for completion in engine.run(ids, "v1", params).completions:
-                numbers = re.findall(r"\d[\d.,]*", re.sub(r"(?m)^\d{1,2}[.)]", "", completion.text))
-                figures = context_figures(task["context"])
-                assert all(any(f.startswith(n.rstrip(".,")) for f in figures) for n in numbers), completion.text
-                written += len(numbers)
+        free = engine.run(ids, "v1", SamplingParams(max_new_tokens=12, temperature=1.0, n=4, seed=3)).completions
+        guarded = {mode: engine.run(ids, "v1", SamplingParams(max_new_tokens=12, temperature=1.0, n=4, seed=3,
+                                                              figure_guard=mode, guard_task=task)).completions
+                   for mode in ("copy", "claims")}
     finally:
         hook.remove()
-    assert written
+    assert any(n not in figures for c in free for n in numbers(c.text))  # unguarded: numbers the context lacks
+    for completions in guarded.values():
+        found = [numbers(c.text) for c in completions]
+        # every number a whole figure, but a post's last, which the token budget may cut short
+        assert all(n in figures for ns in found for n in ns[:-1]), [c.text for c in completions]
+        assert all(any(f.startswith(ns[-1]) for f in figures) for ns in found if ns)
+        assert any(found)
     with pytest.raises(ValueError, match="guard_task"):
         SamplingParams(max_new_tokens=8, figure_guard="claims")
     with pytest.raises(ValueError, match="figure_guard must be"):

@@ -102,7 +102,10 @@ class Guard(Protocol):
 
 
 class Guards:
-    """Several guards as one: each masks in turn, and each follows every chosen token."""
+    """Several guards as one: each masks in turn, in the order given, and each follows every chosen token. Order
+    matters: the hashtag cap moves masked probability to the end token, so a guard that must keep the end closed
+    (the figure guard, inside a number) comes after it.
+    """
 
     def __init__(self, guards: Sequence[Guard]) -> None:
         self.guards = list(guards)

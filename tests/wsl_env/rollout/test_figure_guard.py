@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import metrics
-from wsl_env.rollout.figure_guard import FigureGuard, context_figures, token_kinds
+from wsl_env.rollout.figure_guard import FigureGuard, FigureGuardProcessor, context_figures, token_kinds
 
 CONTEXT = "Heat 3: Kai Moana 17.10 (9.10 + 8.00) def. Leo Santos 13.65 (7.15 + 6.50); 14,880 points."
 TASK = {"id": "t", "category": "recap", "expected_behavior": "answer", "instruction": "Recap the heat.",
@@ -20,13 +20,16 @@ ID = {p: i for i, p in enumerate(PIECES)}
 
 
 class PieceTokenizer:
-    """A tokenizer over ``PIECES``: enough of the Hugging Face interface for the guard."""
+    """A tokenizer over ``pieces`` (``PIECES`` by default): enough of the Hugging Face interface for the guard."""
+
+    def __init__(self, pieces: list[str] = PIECES) -> None:
+        self.pieces = pieces
 
     def __len__(self) -> int:
-        return len(PIECES)
+        return len(self.pieces)
 
     def decode(self, ids: list[int], skip_special_tokens: bool = False) -> str:
-        return "".join(PIECES[i] for i in ids)
+        return "".join(self.pieces[i] for i in ids)
 
 
 def _guard_after(text: list[str], mode: str = "copy") -> FigureGuard:
@@ -48,13 +51,42 @@ def test_context_figures_are_read_as_written() -> None:
 
 
 def test_token_kinds_sort_digits_separators_and_mixed_tokens() -> None:
-    digits, separators, mixed = token_kinds(PieceTokenizer())
+    digits, separators, several, mixed = token_kinds(PieceTokenizer())
     assert digits == {ID[d]: d for d in "0123456789"}
     assert separators == {ID["."]: ".", ID[","]: ","}
-    assert mixed == [ID["x2"]]  # a token that mixes a digit with letters is never written under the guard
+    assert several == [] and mixed == [ID["x2"]]  # a token that mixes a digit with letters is never written
+
+
+@pytest.mark.parametrize(("pieces", "message"), [
+    ([*"0123456789", "10", "a"], "one digit at a time"),  # a tokenizer that writes "10" as one token
+    (["a", "b", "."], "a token for each digit"),
+])
+def test_tokenizers_the_guard_cannot_hold_are_refused(pieces: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        FigureGuard(PieceTokenizer(pieces), len(pieces), [TASK])
+
+
+def test_digits_after_a_space_are_judged_with_their_space() -> None:
+    # A tokenizer with " 9" and " 7" tokens: they start a number after the space they carry, and the reader judges
+    # "... was a 9.10" (with the space), not "... was a9.10" (a figure glued to a word, which it would skip).
+    pieces = [*PIECES, " 9", " 7", "\n1"]
+    tokenizer = PieceTokenizer(pieces)
+    guard = FigureGuard(tokenizer, len(pieces), [TASK], mode="claims")
+    guard.update(torch.tensor([pieces.index("Leo Santos's best wave was a")]), [0])
+    masked = guard.mask(torch.zeros(1, len(pieces)), [0])
+    assert masked[0, pieces.index(" 7")] > float("-inf") and masked[0, pieces.index(" 9")] == float("-inf")
+    guard.update(torch.tensor([pieces.index(" 7")]), [0])
+    assert guard.current[0] == "7" and guard.allowed[0] == {"7.15"}
+    masked = guard.mask(torch.zeros(1, len(pieces)), [0])
+    assert masked[0, pieces.index(" 9")] == float("-inf")  # a spaced digit never continues a number
+    marker = FigureGuard(tokenizer, len(pieces), [TASK], mode="copy")
+    for piece in ["a", "\n1"]:
+        marker.update(torch.tensor([pieces.index(piece)]), [0])
+    assert marker.at_line_start[0]  # "\n1" starts a line: it may be a list marker
 
 
 DIGITS = set("0123456789")
+MARKER = r"(?m)^\d{1,2}[.)](?!\d)"  # a list marker ("1.", "12)"), not a figure at a line's start ("16.37")
 OTHERS = set(WORDS) - {"x2"}
 
 
@@ -120,11 +152,11 @@ def test_bad_mode_is_rejected() -> None:
         FigureGuard(PieceTokenizer(), len(PIECES), [TASK], mode="strict")
 
 
-def _digit_loving(tokenizer: Any, tiny_model: Any) -> Any:
+def _digit_loving(tokenizer: Any, tiny_model: Any, bonus: float = 50.0) -> Any:
     digits = [tokenizer.convert_tokens_to_ids(d) for d in "0123456789"]
-    bonus = torch.zeros(tiny_model.config.vocab_size)
-    bonus[digits] = 50.0  # a model that wants a digit at every step
-    return tiny_model.lm_head.register_forward_hook(lambda module, args, output: output + bonus)
+    extra = torch.zeros(tiny_model.config.vocab_size)
+    extra[digits] = bonus  # by default a model that wants a digit at every step
+    return tiny_model.lm_head.register_forward_hook(lambda module, args, output: output + extra)
 
 
 @pytest.mark.parametrize("mode", ["copy", "claims"])
@@ -142,7 +174,7 @@ def test_decode_under_the_guard_writes_only_context_figures(tokenizer: Any, tiny
     finally:
         hook.remove()
     assert all(tokenizer.decode([t]).isdigit() for t in free[0])  # unguarded, nothing but digits
-    text = re.sub(r"(?m)^\d{1,2}[.)]", "", tokenizer.decode(guarded[0]))  # list markers are not figures
+    text = re.sub(MARKER, "", tokenizer.decode(guarded[0]))  # list markers are not figures
     numbers = [n.rstrip(".,") for n in re.findall(r"\d[\d.,]*", text)]
     figures = {"16.37", "8.57", "7.80"}
     # every number is a whole figure; the last may be cut short by the token budget
@@ -151,30 +183,81 @@ def test_decode_under_the_guard_writes_only_context_figures(tokenizer: Any, tiny
     assert guard.changed_choices > 0
 
 
+def _whole_figures(posts: list[str], tasks: list[Any]) -> int:
+    """Assert every number of each post is a whole context figure (its last may be cut short by the budget)."""
+    written = 0
+    for task, post in zip(tasks, posts, strict=True):
+        figures = context_figures(task.context)
+        numbers = [n.rstrip(".,") for n in re.findall(r"\d[\d.,]*", re.sub(MARKER, "", post))]
+        assert all(n in figures for n in numbers[:-1]), post
+        assert not numbers or any(f.startswith(numbers[-1]) for f in figures), post
+        written += len(numbers)
+    return written
+
+
 @pytest.mark.parametrize("mode", ["copy", "claims"])
-def test_agent_backends_agree_under_the_guard(tokenizer: Any, tiny_model: Any, mode: str) -> None:
+@pytest.mark.parametrize("hashtag_cap", [False, True])
+def test_agent_backends_agree_under_the_guard(tokenizer: Any, tiny_model: Any, mode: str, hashtag_cap: bool) -> None:
     from agents.llm import LLMAgent
     from wsl_env.generator import TaskGenerator
 
     tasks = [t for t in TaskGenerator(5).sample(8) if t.expected_behavior == "answer"][:3]
     hook = _digit_loving(tokenizer, tiny_model)
     try:
+        free = LLMAgent(model=(tiny_model, tokenizer), batch_size=2).generate(tasks, max_new_tokens=24)
         posts = {}
         for backend in ("engine", "hf"):
-            agent = LLMAgent(model=(tiny_model, tokenizer), batch_size=2, backend=backend, figure_guard=mode)
+            agent = LLMAgent(model=(tiny_model, tokenizer), batch_size=2, backend=backend, figure_guard=mode,
+                             hashtag_cap=hashtag_cap)
             posts[backend] = agent.generate(tasks, max_new_tokens=24)
         with pytest.raises(ValueError, match="guard_tasks"):
             agent.generate_prompts(["Write a post."], max_new_tokens=2)
     finally:
         hook.remove()
     assert posts["engine"] == posts["hf"]
-    written = 0
-    for task, post in zip(tasks, posts["engine"], strict=True):
-        figures = context_figures(task.context)
-        numbers = re.findall(r"\d[\d.,]*", re.sub(r"(?m)^\d{1,2}[.)]", "", post))  # list markers are no figures
-        assert all(any(f.startswith(n.rstrip(".,")) for f in figures) for n in numbers), post
-        written += len(numbers)
-    assert written  # the model wants digits at every step: the guard lets it write the context's figures
+    with pytest.raises(AssertionError):
+        _whole_figures(free, tasks)  # unguarded, the digit-loving model writes numbers the contexts lack
+    written = _whole_figures(posts["engine"], tasks)
+    if hashtag_cap:
+        assert all(p.count("#") <= t.constraints.max_hashtags for p, t in zip(posts["engine"], tasks, strict=True))
+    else:
+        assert written  # the model wants digits at every step: the guard lets it write the context's figures
+
+
+def test_a_scripted_decode_under_claims_mode_writes_no_figure_the_reader_calls_false() -> None:
+    # A "model" that wants to write Kai's 9.10 as Leo Santos's best wave: at each step its script's next token has
+    # the top logit. The guard turns the number to one the reader does not call false there (6.50: the reader takes
+    # any wave of his as "his best wave", which a careful reader would not; the guard is only as right as the reader).
+    script = ["Leo Santos's best wave was a", " ", "9", ".", "1", "0", " pts"]
+    guard = FigureGuard(PieceTokenizer(), len(PIECES), [TASK], mode="claims")
+    written: list[int] = []
+    for step in range(12):
+        logits = torch.zeros(1, len(PIECES))
+        logits[0, ID[script[min(step, len(script) - 1)]]] = 10.0
+        token = int(guard.mask(logits, [0])[0].argmax())
+        guard.update(torch.tensor([token]), [0])
+        written.append(token)
+        if PIECES[token] == " pts":
+            break
+    post = PieceTokenizer().decode(written)
+    assert "9.10" not in post and guard.changed_choices >= 1
+    (claim,) = metrics.claims(TASK, post)
+    assert claim.verdict not in metrics.FALSE_VERDICTS and claim.text in context_figures(CONTEXT), post
+
+
+def test_processor_leaves_finished_rows_alone() -> None:
+    guard = FigureGuard(PieceTokenizer(), len(PIECES), [TASK, TASK], mode="copy")
+    eos = ID["x2"]
+    processor = FigureGuardProcessor(guard, prompt_length=1, eos_ids=[eos])
+    scores = torch.zeros(2, len(PIECES))
+    processor(torch.tensor([[0], [0]]), scores)  # the first step: nothing written yet
+    out = processor(torch.tensor([[0, ID["a"]], [0, eos]]), scores)  # row 1 ended
+    assert processor.live == [0] and guard.ids == [[ID["a"]], [eos]]
+    assert torch.equal(out[1], scores[1]) and torch.isinf(out[0, ID["x2"]])
+    out = processor(torch.tensor([[0, ID["a"], ID[" "]], [0, eos, eos]]), scores)
+    assert guard.ids[1] == [eos] and torch.equal(out[1], scores[1])  # padding is not followed
+    with pytest.raises(ValueError, match="holds 2 rows"):
+        processor(torch.zeros(3, 3, dtype=torch.long), torch.zeros(3, len(PIECES)))
 
 
 def test_agent_rejects_a_bad_guard(tokenizer: Any, tiny_model: Any) -> None:
@@ -182,3 +265,5 @@ def test_agent_rejects_a_bad_guard(tokenizer: Any, tiny_model: Any) -> None:
 
     with pytest.raises(ValueError, match="figure_guard must be"):
         LLMAgent(model=(tiny_model, tokenizer), figure_guard="all")
+    with pytest.raises(ValueError, match="no figure_guard"):
+        LLMAgent(model=(tiny_model, tokenizer)).generate_prompts(["Write."], max_new_tokens=2, guard_tasks=[TASK])
