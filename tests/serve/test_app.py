@@ -95,9 +95,8 @@ def test_generate_task_form_returns_scored_response_and_version(make_client: Any
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
 
 
-@pytest.mark.parametrize(("cap", "expected"), [(True, 0), (False, None)])
-def test_generate_hashtag_cap_passes_the_tasks_limit(make_client: Any, make_task: Any, monkeypatch: Any,
-                                                     cap: bool, expected: int | None) -> None:
+def _spy_on_submit(monkeypatch: Any) -> list[SamplingParams]:
+    """The sampling parameters of every ``Engine.submit`` from here on (the engine still runs)."""
     seen: list[SamplingParams] = []
     submit = Engine.submit
 
@@ -106,6 +105,13 @@ def test_generate_hashtag_cap_passes_the_tasks_limit(make_client: Any, make_task
         return submit(self, ids, version, params, *args, **kwargs)
 
     monkeypatch.setattr(Engine, "submit", spy)
+    return seen
+
+
+@pytest.mark.parametrize(("cap", "expected"), [(True, 0), (False, None)])
+def test_generate_hashtag_cap_passes_the_tasks_limit(make_client: Any, make_task: Any, monkeypatch: Any,
+                                                     cap: bool, expected: int | None) -> None:
+    seen = _spy_on_submit(monkeypatch)
     task = make_task(constraints={"min_hashtags": 0, "max_hashtags": 0})
     with make_client() as client:
         response = client.post("/generate", json={"task": task, "max_tokens": 4, "hashtag_cap": cap})
@@ -118,14 +124,7 @@ def test_generate_hashtag_cap_passes_the_tasks_limit(make_client: Any, make_task
 @pytest.mark.parametrize("guard", ["copy", "claims", None])
 def test_generate_figure_guard_passes_the_task(make_client: Any, make_task: Any, monkeypatch: Any,
                                                guard: str | None) -> None:
-    seen: list[SamplingParams] = []
-    submit = Engine.submit
-
-    def spy(self: Engine, ids: Any, version: str, params: SamplingParams, *args: Any, **kwargs: Any) -> Any:
-        seen.append(params)
-        return submit(self, ids, version, params, *args, **kwargs)
-
-    monkeypatch.setattr(Engine, "submit", spy)
+    seen = _spy_on_submit(monkeypatch)
     task = make_task()
     with make_client() as client:
         response = client.post("/generate", json={"task": task, "max_tokens": 4, "figure_guard": guard})
