@@ -7,7 +7,8 @@ Checks (each runs on its own; one failing does not stop the others):
 
 - ``engine``: ``LLMAgent`` greedy posts from the rolling-cache engine (batched) against Hugging Face ``generate``
   (batch 1), equal in float32 and counted in bfloat16; seeded sampling (reproducible, unlike greedy); the hashtag
-  cap on a model that wants "#" at every step (uncapped over the limits, capped within them);
+  cap on a model that wants "#" at every step (uncapped over the limits, capped within them); the figure guard on a
+  model that wants digits (both backends alike, every number a context figure);
 - ``env``: whole episodes of ``WSLAnalytics-v0``, where ``LLMAgent.act`` on the same model must pick the env's top
   candidate, and of its vector env, with the model on the device;
 - ``sft``, ``dpo``, ``grpo``, ``rloo``, ``ppo``: two optimizer steps of each training script with
@@ -27,6 +28,7 @@ import gc
 import importlib.metadata
 import json
 import math
+import re
 import sys
 import tempfile
 import time
@@ -64,14 +66,20 @@ class Context:
         self.artifacts = workdir / "artifacts"
         self.cuda_baseline = 0  # bytes allocated on the GPU when the current check began
 
-    def model(self, dtype: torch.dtype = torch.float32, hashtag_bonus: float = 0.0) -> Any:
-        """The tiny Llama on the device; ``hashtag_bonus`` adds that much to every one-"#" token's logit."""
+    def model(self, dtype: torch.dtype = torch.float32, hashtag_bonus: float = 0.0, digit_bonus: float = 0.0) -> Any:
+        """The tiny Llama on the device; ``hashtag_bonus`` adds that much to every one-"#" token's logit, and
+        ``digit_bonus`` to every digit token's.
+        """
         model = build_tiny_llama(self.tokenizer).to(device=self.device, dtype=dtype)
+        bonus = torch.zeros(model.config.vocab_size, dtype=dtype, device=self.device)
         if hashtag_bonus:
             from wsl_env.rollout.guards import hash_marks
 
             marks = hash_marks(self.tokenizer, model.config.vocab_size).to(self.device)
-            bonus = (marks == 1).to(dtype) * hashtag_bonus
+            bonus += (marks == 1).to(dtype) * hashtag_bonus
+        if digit_bonus:
+            bonus[[self.tokenizer.convert_tokens_to_ids(d) for d in "0123456789"]] += digit_bonus
+        if hashtag_bonus or digit_bonus:
             model.lm_head.register_forward_hook(lambda module, args, output: output + bonus)
         return model
 
@@ -88,6 +96,7 @@ class Context:
 def check_engine(ctx: Context) -> dict[str, Any]:
     from agents.llm import LLMAgent
     from wsl_env.generator import TaskGenerator
+    from wsl_env.rollout.figure_guard import context_figures
 
     tasks = TaskGenerator(seed=3).sample(6)
     figures: dict[str, Any] = {}
@@ -120,6 +129,23 @@ def check_engine(ctx: Context) -> dict[str, Any]:
         raise AssertionError(f"hashtag cap: {len(limited)} limited tasks, {free_over} uncapped posts over their "
                              f"limit, capped posts over it: {over}")
     figures["capped_within_limit"] = f"{len(limited)}/{len(limited)}"
+    # A model that wants a digit at every step: under the figure guard both backends write the same posts, and
+    # every number is one of the context's figures (the last may be cut short by the token budget).
+    answers = [t for t in tasks if t.expected_behavior == "answer"]
+    digity = (ctx.model(digit_bonus=50.0), ctx.tokenizer)
+    guarded = {backend: LLMAgent(digity, backend=backend, figure_guard="claims").generate(answers, max_new_tokens=24)
+               for backend in ("engine", "hf")}
+    if guarded["engine"] != guarded["hf"]:
+        raise AssertionError("figure guard: the engine's and generate's guarded posts differ")
+    strays = []
+    for task, post in zip(answers, guarded["engine"], strict=True):
+        context = context_figures(task.context)
+        numbers = [n.rstrip(".,") for n in re.findall(r"\d[\d.,]*", re.sub(r"(?m)^\d{1,2}[.)](?!\d)", "", post))]
+        strays += [n for n in numbers[:-1] if n not in context]
+        strays += [n for n in numbers[-1:] if not any(f.startswith(n) for f in context)]
+    if not answers or strays:
+        raise AssertionError(f"figure guard: {len(answers)} answer-tasks, numbers the contexts lack: {strays}")
+    figures["figure_guard_backends_equal"] = f"{len(answers)}/{len(answers)}"
     return figures
 
 

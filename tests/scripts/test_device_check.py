@@ -29,6 +29,8 @@ def test_every_check_passes_on_the_cpu_and_reports_figures(tmp_path: Path) -> No
     engine = checks["engine"]["figures"]
     assert engine["greedy_equal_float32"] == "6/6"  # the engine's greedy posts are generate's
     assert engine["capped_within_limit"].split("/")[0] == engine["capped_within_limit"].split("/")[1] != "0"
+    guarded = engine["figure_guard_backends_equal"].split("/")
+    assert guarded[0] == guarded[1] != "0"  # the figure guard ran on both backends, alike
     env = checks["env"]["figures"]
     assert env["act_top_candidate"] == f"{env['episode_steps']}/{env['episode_steps']}"
     for name in device_check.TRAINERS:  # PPO's manifest counts iterations, the others' global steps
