@@ -14,9 +14,8 @@ from wsl_env.envs.common import ROLLOUT_ATTENTION, eos_ids_of
 from wsl_env.models import EMBEDDED_ALIAS, load_model
 from wsl_env.prompt import SYSTEM_PROMPT, render_prompt
 from wsl_env.rollout.figure_guard import MODES as FIGURE_GUARD_MODES
-from wsl_env.rollout.figure_guard import FigureGuard, FigureGuardProcessor
 from wsl_env.rollout.generation import Sampling, choose_tokens, decode
-from wsl_env.rollout.guards import Guard, Guards, HashtagCap, HashtagCapProcessor
+from wsl_env.rollout.guards import batch_guard, batch_processors
 from wsl_env.schema import TaskLike, as_task
 
 
@@ -173,24 +172,14 @@ class LLMAgent:
         eos = eos_ids_of(self.model, self.tokenizer)
         if self.backend == "engine":
             ids = [self.tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
-            guards: list[Guard] = []  # the figure guard after the cap (wsl_env.rollout.figure_guard)
-            if limits is not None:
-                guards.append(HashtagCap.for_model(self.model, self.tokenizer, limits, eos))
-            if guard_tasks is not None and self.figure_guard is not None:
-                guards.append(FigureGuard.for_model(self.model, self.tokenizer, guard_tasks, self.figure_guard))
-            cap = None if not guards else guards[0] if len(guards) == 1 else Guards(guards)
+            cap = batch_guard(self.model, self.tokenizer, eos, limits, guard_tasks, self.figure_guard)
             return decode(self.model, ids, max_new_tokens, eos, self.tokenizer.pad_token_id, self.sampling, generator,
                           cap=cap)
         enc = self.tokenizer(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False
                              ).to(self.model.device)
         kwargs = self._generation_kwargs(max_new_tokens)
-        processors: list[Any] = []
-        if limits is not None:
-            processors.append(HashtagCapProcessor.for_model(self.model, self.tokenizer, limits, eos,
-                                                            prompt_length=enc["input_ids"].shape[1]))
-        if guard_tasks is not None and self.figure_guard is not None:
-            processors.append(FigureGuardProcessor.for_model(self.model, self.tokenizer, guard_tasks, self.figure_guard,
-                                                             prompt_length=enc["input_ids"].shape[1], eos_ids=eos))
+        processors = batch_processors(self.model, self.tokenizer, eos, enc["input_ids"].shape[1], limits, guard_tasks,
+                                      self.figure_guard)
         if processors:
             from transformers import LogitsProcessorList
 

@@ -28,7 +28,6 @@ import gc
 import importlib.metadata
 import json
 import math
-import re
 import sys
 import tempfile
 import time
@@ -41,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout,
 
 import torch  # noqa: E402
 
-from tests.conftest import build_tiny_llama  # noqa: E402
+from tests.conftest import build_tiny_llama, stray_numbers  # noqa: E402
 
 CHECKS = ("engine", "env", "sft", "dpo", "grpo", "rloo", "ppo")
 TRAINERS = ("sft", "dpo", "grpo", "rloo", "ppo")
@@ -137,12 +136,8 @@ def check_engine(ctx: Context) -> dict[str, Any]:
                for backend in ("engine", "hf")}
     if guarded["engine"] != guarded["hf"]:
         raise AssertionError("figure guard: the engine's and generate's guarded posts differ")
-    strays = []
-    for task, post in zip(answers, guarded["engine"], strict=True):
-        context = context_figures(task.context)
-        numbers = [n.rstrip(".,") for n in re.findall(r"\d[\d.,]*", re.sub(r"(?m)^\d{1,2}[.)](?!\d)", "", post))]
-        strays += [n for n in numbers[:-1] if n not in context]
-        strays += [n for n in numbers[-1:] if not any(f.startswith(n) for f in context)]
+    strays = [n for task, post in zip(answers, guarded["engine"], strict=True)
+              for n in stray_numbers(post, context_figures(task.context))]
     if not answers or strays:
         raise AssertionError(f"figure guard: {len(answers)} answer-tasks, numbers the contexts lack: {strays}")
     figures["figure_guard_backends_equal"] = f"{len(answers)}/{len(answers)}"

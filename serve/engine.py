@@ -28,8 +28,7 @@ from serve.stops import StopScanner, truncate_at_stop
 from wsl_env.artifacts import Adapter
 from wsl_env.prompt import render_prompt
 from wsl_env.rollout.figure_guard import MODES as FIGURE_GUARD_MODES
-from wsl_env.rollout.figure_guard import FigureGuardProcessor
-from wsl_env.rollout.guards import HashtagCapProcessor
+from wsl_env.rollout.guards import batch_processors
 from wsl_env.schema import TaskLike
 
 log = logging.getLogger("serve.engine")
@@ -307,14 +306,10 @@ class Engine:
             "num_return_sequences": copies,
             "streamer": streamer,
         }
-        processors: list[Any] = []
-        if params.max_hashtags is not None:
-            processors.append(HashtagCapProcessor.for_model(
-                self.model, self.tokenizer, [params.max_hashtags] * copies, self._eos_ids, prompt_length=ids.shape[1]))
-        if params.figure_guard is not None:
-            processors.append(FigureGuardProcessor.for_model(
-                self.model, self.tokenizer, [params.guard_task] * copies, params.figure_guard,
-                prompt_length=ids.shape[1], eos_ids=self._eos_ids))
+        processors = batch_processors(
+            self.model, self.tokenizer, self._eos_ids, ids.shape[1],
+            hashtag_limits=None if params.max_hashtags is None else [params.max_hashtags] * copies,
+            tasks=None if params.guard_task is None else [params.guard_task] * copies, figure_guard=params.figure_guard)
         if processors:
             kwargs["logits_processor"] = LogitsProcessorList(processors)
         if params.temperature > 0:

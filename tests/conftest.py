@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+_LIST_MARKER = re.compile(r"(?m)^\d{1,2}[.)](?!\d)")  # "1.", "12)": not a figure at a line's start ("16.37")
+
+
+def post_numbers(post: str) -> list[str]:
+    """The numbers of a post as written, list markers left out: what the figure guard holds to the context."""
+    return [n.rstrip(".,") for n in re.findall(r"\d[\d.,]*", _LIST_MARKER.sub("", post))]
+
+
+def stray_numbers(post: str, figures: Collection[str]) -> list[str]:
+    """The numbers of ``post`` that are not among ``figures``; its last may be the start of one (a post the token
+    budget cut short inside a number).
+    """
+    numbers = post_numbers(post)
+    return [n for n in numbers[:-1] if n not in figures] + [
+        n for n in numbers[-1:] if not any(f.startswith(n) for f in figures)]
+
 
 TINY_CONFIG = {
     "hidden_size": 64,

@@ -62,8 +62,7 @@ def test_hashtag_cap_keeps_every_hash_token_out(engine: Engine) -> None:
 
 
 def test_figure_guard_writes_only_the_tasks_figures(engine: Engine, make_task: Any) -> None:
-    import re
-
+    from tests.conftest import post_numbers, stray_numbers
     from wsl_env.rollout.figure_guard import context_figures
 
     task = make_task(context="Kai Moana 17.10 (9.10 + 8.00) def. Leo Santos 13.65.")
@@ -74,10 +73,6 @@ def test_figure_guard_writes_only_the_tasks_figures(engine: Engine, make_task: A
     bonus[digits] = 8.0  # a model that likes digits: unguarded it writes numbers the context lacks
     hook = head.register_forward_hook(lambda module, args, output: output + bonus)
     figures = context_figures(task["context"])
-
-    def numbers(text: str) -> list[str]:
-        return [n.rstrip(".,") for n in re.findall(r"\d[\d.,]*", re.sub(r"(?m)^\d{1,2}[.)](?!\d)", "", text))]
-
     try:
         free = engine.run(ids, "v1", SamplingParams(max_new_tokens=12, temperature=1.0, n=4, seed=3)).completions
         guarded = {mode: engine.run(ids, "v1", SamplingParams(max_new_tokens=12, temperature=1.0, n=4, seed=3,
@@ -85,13 +80,11 @@ def test_figure_guard_writes_only_the_tasks_figures(engine: Engine, make_task: A
                    for mode in ("copy", "claims")}
     finally:
         hook.remove()
-    assert any(n not in figures for c in free for n in numbers(c.text))  # unguarded: numbers the context lacks
+    assert any(n not in figures for c in free for n in post_numbers(c.text))  # unguarded: numbers the context lacks
     for completions in guarded.values():
-        found = [numbers(c.text) for c in completions]
         # every number a whole figure, but a post's last, which the token budget may cut short
-        assert all(n in figures for ns in found for n in ns[:-1]), [c.text for c in completions]
-        assert all(any(f.startswith(ns[-1]) for f in figures) for ns in found if ns)
-        assert any(found)
+        assert not any(stray_numbers(c.text, figures) for c in completions), [c.text for c in completions]
+        assert any(post_numbers(c.text) for c in completions)
     with pytest.raises(ValueError, match="guard_task"):
         SamplingParams(max_new_tokens=8, figure_guard="claims")
     with pytest.raises(ValueError, match="figure_guard must be"):

@@ -146,7 +146,7 @@ class FigureGuard:
         """Token ids row ``row`` may not write next, and whether every other token is banned too."""
         current = self.current[row]
         if current is None:
-            starts = logits[self.start_ids.to(logits.device)]
+            starts = logits[self.start_ids]
             if float(starts.max()) < float(logits.max()) - PLAUSIBLE:
                 self.pending[row] = dict.fromkeys(self.leads, frozenset())
                 return list(self.digits), False
@@ -172,15 +172,18 @@ class FigureGuard:
         """``logits`` (``[len(rows), vocab]``, row ``j`` for prompt ``rows[j]``) without what the guard forbids."""
         out = logits.clone()
         width = out.shape[1]
+        if self.other.device != out.device:  # moved once, on the first step
+            self.other, self.mixed = self.other.to(out.device), self.mixed.to(out.device)
+            self.start_ids = self.start_ids.to(out.device)
         if self.mixed.numel():
-            out[:, self.mixed[self.mixed < width].to(out.device)] = float("-inf")
+            out[:, self.mixed[self.mixed < width]] = float("-inf")
         for j, row in enumerate(rows):
             ids, others = self._banned(row, out[j])
             if not ids and not others:
                 continue
             before = int(out[j].argmax())
             if others:
-                out[j, self.other[:width].to(out.device)] = float("-inf")
+                out[j, self.other[:width]] = float("-inf")
             ids = [i for i in ids if i < width]
             if ids:
                 out[j, torch.as_tensor(ids, dtype=torch.long, device=out.device)] = float("-inf")

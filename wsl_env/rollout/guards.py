@@ -26,6 +26,9 @@ from typing import Any, Protocol
 
 import torch
 
+from wsl_env.rollout.figure_guard import FigureGuard, FigureGuardProcessor
+from wsl_env.schema import TaskLike
+
 _BYTE_HASH = "<0x23>"  # SentencePiece byte fallback for "#"
 NO_LIMIT = 1 << 30
 
@@ -174,4 +177,41 @@ class HashtagCapProcessor(_Cap):
         return _mask_over(scores, self.marks, self.limits - used, self.eos_id, self.most)
 
 
-__all__ = ["NO_LIMIT", "Guard", "Guards", "HashtagCap", "HashtagCapProcessor", "end_token", "hash_marks"]
+def _guard_tasks(tasks: Sequence[TaskLike] | None, figure_guard: str | None) -> Sequence[TaskLike]:
+    if tasks is None:
+        raise ValueError(f"figure_guard={figure_guard!r} needs the tasks whose figures the posts may write")
+    return tasks
+
+
+def batch_guard(model: Any, tokenizer: Any, eos_ids: Collection[int],
+                hashtag_limits: Sequence[int | None] | None = None, tasks: Sequence[TaskLike] | None = None,
+                figure_guard: str | None = None) -> Guard | None:
+    """The guards of one :func:`~wsl_env.rollout.generation.decode` call, in the order they must run: the hashtag
+    cap (``hashtag_limits``), then the figure guard (``figure_guard`` over ``tasks``); ``None`` for neither.
+    """
+    guards: list[Guard] = []
+    if hashtag_limits is not None:
+        guards.append(HashtagCap.for_model(model, tokenizer, hashtag_limits, eos_ids))
+    if figure_guard is not None:
+        guards.append(FigureGuard.for_model(model, tokenizer, _guard_tasks(tasks, figure_guard), figure_guard))
+    return Guards(guards) if guards else None
+
+
+def batch_processors(model: Any, tokenizer: Any, eos_ids: Collection[int], prompt_length: int,
+                     hashtag_limits: Sequence[int | None] | None = None, tasks: Sequence[TaskLike] | None = None,
+                     figure_guard: str | None = None) -> list[Any]:
+    """The same guards as Hugging Face logits processors, in the same order, for a left-padded batch whose prompts
+    are ``prompt_length`` tokens long.
+    """
+    processors: list[Any] = []
+    if hashtag_limits is not None:
+        processors.append(HashtagCapProcessor.for_model(model, tokenizer, hashtag_limits, eos_ids,
+                                                        prompt_length=prompt_length))
+    if figure_guard is not None:
+        processors.append(FigureGuardProcessor.for_model(model, tokenizer, _guard_tasks(tasks, figure_guard),
+                                                         figure_guard, prompt_length=prompt_length, eos_ids=eos_ids))
+    return processors
+
+
+__all__ = ["NO_LIMIT", "Guard", "Guards", "HashtagCap", "HashtagCapProcessor", "batch_guard", "batch_processors",
+           "end_token", "hash_marks"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 import torch
 
 import metrics
+from tests.conftest import post_numbers, stray_numbers
 from wsl_env.rollout.figure_guard import FigureGuard, FigureGuardProcessor, context_figures, token_kinds
 
 CONTEXT = "Heat 3: Kai Moana 17.10 (9.10 + 8.00) def. Leo Santos 13.65 (7.15 + 6.50); 14,880 points."
@@ -86,7 +86,6 @@ def test_digits_after_a_space_are_judged_with_their_space() -> None:
 
 
 DIGITS = set("0123456789")
-MARKER = r"(?m)^\d{1,2}[.)](?!\d)"  # a list marker ("1.", "12)"), not a figure at a line's start ("16.37")
 OTHERS = set(WORDS) - {"x2"}
 
 
@@ -174,25 +173,17 @@ def test_decode_under_the_guard_writes_only_context_figures(tokenizer: Any, tiny
     finally:
         hook.remove()
     assert all(tokenizer.decode([t]).isdigit() for t in free[0])  # unguarded, nothing but digits
-    text = re.sub(MARKER, "", tokenizer.decode(guarded[0]))  # list markers are not figures
-    numbers = [n.rstrip(".,") for n in re.findall(r"\d[\d.,]*", text)]
-    figures = {"16.37", "8.57", "7.80"}
+    text = tokenizer.decode(guarded[0])
     # every number is a whole figure; the last may be cut short by the token budget
-    assert numbers and all(n in figures for n in numbers[:-1]), text
-    assert any(f.startswith(numbers[-1]) for f in figures), text
+    assert post_numbers(text) and not stray_numbers(text, {"16.37", "8.57", "7.80"}), text
     assert guard.changed_choices > 0
 
 
 def _whole_figures(posts: list[str], tasks: list[Any]) -> int:
     """Assert every number of each post is a whole context figure (its last may be cut short by the budget)."""
-    written = 0
     for task, post in zip(tasks, posts, strict=True):
-        figures = context_figures(task.context)
-        numbers = [n.rstrip(".,") for n in re.findall(r"\d[\d.,]*", re.sub(MARKER, "", post))]
-        assert all(n in figures for n in numbers[:-1]), post
-        assert not numbers or any(f.startswith(numbers[-1]) for f in figures), post
-        written += len(numbers)
-    return written
+        assert not stray_numbers(post, context_figures(task.context)), post
+    return sum(len(post_numbers(post)) for post in posts)
 
 
 @pytest.mark.parametrize("mode", ["copy", "claims"])
